@@ -1,0 +1,33 @@
+"""Brute-force solver, guarded against sizes it cannot enumerate."""
+
+from __future__ import annotations
+
+import dimod
+
+__all__ = ["BoundedExactSolver", "MAX_EXACT_VARIABLES"]
+
+MAX_EXACT_VARIABLES = 24
+
+
+class BoundedExactSolver(dimod.ExactSolver):
+    """dimod's ExactSolver, refusing problems of more than 24 variables.
+
+    ExactSolver enumerates all ``2**n`` states in memory; beyond 24 variables
+    that is gigabytes and minutes, so the size is checked before it starts.
+
+    Examples
+    --------
+    >>> import dimod
+    >>> bqm = dimod.BinaryQuadraticModel({0: -1}, {}, 0, "BINARY")
+    >>> BoundedExactSolver().sample(bqm).first.energy
+    -1.0
+    """
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs) -> dimod.SampleSet:
+        if bqm.num_variables > MAX_EXACT_VARIABLES:
+            raise ValueError(
+                f"the 'exact' backend enumerates 2**n states and accepts at most "
+                f"{MAX_EXACT_VARIABLES} variables; this QUBO has {bqm.num_variables}. "
+                "Use fewer bits or points, or the 'sa', 'tabu' or 'steepest' backend."
+            )
+        return super().sample(bqm, **kwargs)

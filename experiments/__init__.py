@@ -1,0 +1,1 @@
+"""Datasets, benchmarks, batch jobs and the ``hqml`` command line."""

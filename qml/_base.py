@@ -1,0 +1,132 @@
+"""What QSVR and QSVC share: parameters, kernels, solving a QUBO, fit hygiene."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import dimod
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import BaseEstimator
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from backends import available_backends, get_sampler
+from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
+from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
+from qubo import Encoding, decode_sampleset
+
+
+class NoFreeSupportVectorWarning(UserWarning):
+    """No coefficient lies strictly inside (0, C), so the bias is a midpoint."""
+
+
+class QuantumSVMBase(BaseEstimator):
+    """Base class of QSVR and QSVC; not for direct use."""
+
+    _parameter_constraints: dict = {
+        "kernel": [StrOptions(set(KERNELS)), callable],
+        "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0.0, None, closed="neither")],
+        "degree": [Interval(Integral, 0, None, closed="left")],
+        "coef0": [Interval(Real, None, None, closed="neither")],
+        "C": [Interval(Real, 0.0, None, closed="neither")],
+        "base": [Interval(Real, 0.0, None, closed="neither")],
+        "n_bits": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [Interval(Real, 0.0, None, closed="left")],
+        "backend": [StrOptions(set(available_backends())), dimod.Sampler],
+        "num_reads": [Interval(Integral, 1, None, closed="left")],
+        "backend_options": [dict, None],
+        "combine": [StrOptions(set(COMBINE_METHODS))],
+        "top_k": [Interval(Integral, 1, None, closed="left")],
+        "temperature": [Interval(Real, 0.0, None, closed="neither"), None],
+        "random_state": ["random_state"],
+    }
+
+    def _fit_safely(self, fit, *args):
+        """Run ``fit``; if it raises, remove every fitted attribute so none is half-set."""
+        try:
+            return fit(*args)
+        except BaseException:
+            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+                delattr(self, name)
+            raise
+
+    def _check_n_samples(self, n_samples: int) -> None:
+        if n_samples < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 samples to fit; got {n_samples} sample"
+            )
+
+    def _resolve_kernel(self, X: NDArray[np.float64]) -> None:
+        if self.kernel == "precomputed" and X.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"kernel='precomputed' expects a square training Gram matrix; got shape {X.shape}"
+            )
+        self._gamma = resolve_gamma(self.gamma, X) if self.kernel != "precomputed" else 0.0
+        self.kernel_ = self.kernel
+
+    def _kernel(self, X: NDArray[np.float64], Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        if self.kernel == "precomputed":
+            return X
+        return kernel_matrix(
+            self.kernel, X, Y, gamma=self._gamma, degree=self.degree, coef0=self.coef0
+        )
+
+    def _test_kernel(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Kernel between new points and the support vectors."""
+        if self.kernel == "precomputed":
+            if X.shape[1] != self._n_train:
+                raise ValueError(
+                    f"kernel='precomputed' expects a test Gram matrix with {self._n_train} "
+                    f"columns (one per training point); got shape {X.shape}"
+                )
+            return X[:, self.support_]
+        return self._kernel(X, self.support_vectors_)
+
+    def _encoding(self) -> Encoding:
+        return Encoding(n_bits=self.n_bits, base=self.base, C=self.C)
+
+    def _sample(
+        self, bqm: dimod.BinaryQuadraticModel, random_state: np.random.RandomState
+    ) -> tuple[dimod.Sampler, dimod.SampleSet]:
+        """Send the QUBO to the backend, with reads and seed where it takes them."""
+        sampler = get_sampler(self.backend)
+        options = {}
+        if "num_reads" in sampler.parameters:
+            options["num_reads"] = self.num_reads
+        if "seed" in sampler.parameters:
+            options["seed"] = int(random_state.randint(np.iinfo(np.int32).max))
+        options.update(self.backend_options or {})
+        return sampler, sampler.sample(bqm, **options)
+
+    def _solve(
+        self, bqm: dimod.BinaryQuadraticModel, encoding: Encoding, n_coefficients: int, rng
+    ) -> tuple[dimod.Sampler, NDArray[np.float64], NDArray[np.float64], dict]:
+        """Kept coefficient rows (lowest energy first), their energies and the sampler info."""
+        sampler, sampleset = self._sample(bqm, rng)
+        coefficients = decode_sampleset(sampleset, encoding, n_coefficients)
+        energies = np.asarray(sampleset.record.energy, dtype=float)
+        kept, kept_energies = unique_lowest(coefficients, energies, self.top_k)
+        return sampler, kept, kept_energies, dict(sampleset.info)
+
+    def _weights(self, energies: NDArray[np.float64], losses) -> NDArray[np.float64]:
+        return solution_weights(
+            self.combine,
+            energies,
+            fit_losses=losses() if self.combine == "fit" else None,
+            temperature=self.temperature,
+        )
+
+    @staticmethod
+    def _warn_no_free(context: str) -> None:
+        warnings.warn(
+            f"no free support vector (0 < alpha < C) in {context}; the intercept is the "
+            "midpoint of the interval the KKT conditions allow. More bits (n_bits) or a "
+            "larger C usually give free support vectors.",
+            NoFreeSupportVectorWarning,
+            stacklevel=3,
+        )
+
+    def _rng(self) -> np.random.RandomState:
+        return check_random_state(self.random_state)

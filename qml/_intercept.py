@@ -1,0 +1,96 @@
+"""Bias terms from the KKT conditions, for one coefficient row or many at once.
+
+Each function returns the intercepts and, per row, whether a free support
+vector existed; rows without one get the midpoint of the feasible interval
+(as libsvm does) and the caller warns. There is no loop that raises C until
+support vectors appear: that never ends when every coefficient is 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def _free(alpha: NDArray[np.float64], C: float) -> NDArray[np.bool_]:
+    tol = 1e-9 * C
+    return (alpha > tol) & (alpha < C - tol)
+
+
+def _midpoint(
+    lower: NDArray[np.float64],
+    lower_mask: NDArray[np.bool_],
+    upper: NDArray[np.float64],
+    upper_mask: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    lb = np.where(lower_mask, lower, -np.inf).max(axis=-1)
+    ub = np.where(upper_mask, upper, np.inf).min(axis=-1)
+    mid = 0.5 * (lb + ub)
+    # An interval open on one side has no midpoint: take its finite end.
+    mid = np.where(np.isfinite(lb) & ~np.isfinite(ub), lb, mid)
+    mid = np.where(~np.isfinite(lb) & np.isfinite(ub), ub, mid)
+    return np.where(np.isfinite(lb) | np.isfinite(ub), mid, 0.0)
+
+
+def svr_intercepts(
+    kernel: NDArray[np.float64],
+    y: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    alpha_star: NDArray[np.float64],
+    *,
+    C: float,
+    epsilon: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """SVR bias for rows of ``alpha``, ``alpha*`` (shape ``(S, N)``).
+
+    For a free ``alpha_n``: ``b = y_n - eps - sum_m beta_m K_nm``; for a free
+    ``alpha*_n``: ``b = y_n + eps - sum_m beta_m K_nm`` (note the sign).
+    """
+    alpha, alpha_star = np.atleast_2d(alpha), np.atleast_2d(alpha_star)
+    f0 = (alpha - alpha_star) @ kernel
+    from_alpha = y - epsilon - f0
+    from_star = y + epsilon - f0
+    free_a, free_s = _free(alpha, C), _free(alpha_star, C)
+    n_free = free_a.sum(-1) + free_s.sum(-1)
+    total = np.where(free_a, from_alpha, 0).sum(-1) + np.where(free_s, from_star, 0).sum(-1)
+    tol = 1e-9 * C
+    at_zero_a, at_c_a = alpha <= tol, alpha >= C - tol
+    at_zero_s, at_c_s = alpha_star <= tol, alpha_star >= C - tol
+    # alpha_n = 0 means y_n - f_n <= eps; alpha_n = C means >= eps; mirrored for alpha*.
+    lower = np.concatenate([from_alpha, from_star], axis=-1)
+    lower_mask = np.concatenate([at_zero_a, at_c_s], axis=-1)
+    upper_mask = np.concatenate([at_c_a, at_zero_s], axis=-1)
+    mid = _midpoint(lower, lower_mask, lower, upper_mask)
+    has_free = n_free > 0
+    return np.where(has_free, total / np.maximum(n_free, 1), mid), has_free
+
+
+def svc_intercepts(
+    kernel: NDArray[np.float64],
+    y: NDArray[np.float64],
+    alpha: NDArray[np.float64],
+    *,
+    C: float,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """SVC bias for rows of ``alpha`` (shape ``(S, N)``), labels ``y`` in {-1, +1}.
+
+    Willsch et al.'s weighting towards free support vectors::
+
+        b = sum_n alpha_n (C - alpha_n) [y_n - sum_m alpha_m y_m K_mn]
+            / sum_n alpha_n (C - alpha_n)
+    """
+    alpha = np.atleast_2d(alpha)
+    residual = y - (alpha * y) @ kernel
+    weight = np.where(_free(alpha, C), alpha * (C - alpha), 0.0)
+    denominator = weight.sum(-1)
+    has_free = denominator > 0
+    weighted = (weight * residual).sum(-1) / np.where(has_free, denominator, 1.0)
+    tol = 1e-9 * C
+    at_zero, at_c = alpha <= tol, alpha >= C - tol
+    positive = y > 0
+    # alpha_n = 0 means y_n f_n >= 1, alpha_n = C means y_n f_n <= 1.
+    lower_mask = (at_zero & positive) | (at_c & ~positive)
+    upper_mask = (at_zero & ~positive) | (at_c & positive)
+    residual_rows = np.broadcast_to(residual, alpha.shape)
+    mid = _midpoint(residual_rows, lower_mask, residual_rows, upper_mask)
+    return np.where(has_free, weighted, mid), has_free

@@ -1,0 +1,286 @@
+"""Support vector classification trained by solving QUBOs."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from qml._base import QuantumSVMBase
+from qml._intercept import svc_intercepts
+from qubo import build_svc_qubo
+
+
+class QSVC(ClassifierMixin, QuantumSVMBase):
+    """Support vector classifier whose dual is solved as a QUBO (Willsch et al. 2020).
+
+    Each ``alpha_n`` is encoded in ``n_bits`` bits with
+    ``p_k = C * base**k / sum_j base**j``; the dual plus the penalty
+    ``penalty/2 * (sum_n alpha_n y_n)**2`` is a QUBO of ``n_samples * n_bits``
+    variables. Multiclass problems are split one-vs-one, as
+    :class:`sklearn.svm.SVC` does, with one QUBO per pair of classes, and the
+    fitted attributes follow SVC's layout.
+
+    Parameters
+    ----------
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"} or callable, default="rbf"
+        Kernel, as in :class:`sklearn.svm.SVC`.
+    gamma : {"scale", "auto"} or float, default="scale"
+        Kernel coefficient for "rbf", "poly" and "sigmoid".
+    degree : int, default=3
+        Degree of the "poly" kernel.
+    coef0 : float, default=0.0
+        Independent term of the "poly" and "sigmoid" kernels.
+    C : float, default=1.0
+        Upper bound of every coefficient.
+    base : float, default=2.0
+        Base ``B`` of the precision vector; 1 gives the unary encoding.
+    n_bits : int, default=3
+        Bits ``K`` per coefficient.
+    penalty : float, default=1.0
+        Strength ``xi`` of the equality-constraint penalty.
+    backend : str or dimod.Sampler, default="sa"
+        QUBO solver name or any ``dimod.Sampler``.
+    num_reads : int, default=50
+        Samples requested from the backend, where it takes ``num_reads``.
+    backend_options : dict, default=None
+        Further keyword arguments of the backend's ``sample`` call.
+    combine : {"best", "mean", "boltzmann", "fit"}, default="best"
+        How the ``top_k`` lowest-energy distinct solutions become one model;
+        "fit" weights each by the inverse of its mean training hinge loss.
+    top_k : int, default=20
+        Number of distinct solutions kept per QUBO.
+    temperature : float, default=None
+        Temperature of "boltzmann"; None uses the spread of the kept energies.
+    decision_function_shape : {"ovr", "ovo"}, default="ovr"
+        Shape of the multiclass decision function, as in SVC.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the backend.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    support_ : ndarray of shape (n_SV,)
+        Indices of the support vectors, grouped by class.
+    support_vectors_ : ndarray of shape (n_SV, n_features)
+    n_support_ : ndarray of shape (n_classes,)
+    dual_coef_ : ndarray of shape (n_classes - 1, n_SV)
+        ``y_n alpha_n`` in SVC's one-vs-one layout.
+    intercept_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
+    n_features_in_ : int
+    encoding_ : qubo.Encoding
+    n_qubo_variables_ : list of int
+        QUBO size of each pair of classes.
+    solution_energies_, solution_coefs_, solution_weights_ : list of ndarray
+        Per pair of classes: the kept solutions' energies, ``alpha`` rows and weights.
+    sampler_ : dimod.Sampler
+    sampler_info_ : list of dict
+        The SampleSet ``info`` of each pair.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from qml import QSVC
+    >>> X, y = make_blobs(n_samples=30, centers=2, random_state=0)
+    >>> clf = QSVC(random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **QuantumSVMBase._parameter_constraints,
+        "decision_function_shape": [StrOptions({"ovr", "ovo"})],
+    }
+
+    def __init__(
+        self,
+        *,
+        kernel="rbf",
+        gamma="scale",
+        degree=3,
+        coef0=0.0,
+        C=1.0,
+        base=2.0,
+        n_bits=3,
+        penalty=1.0,
+        backend="sa",
+        num_reads=50,
+        backend_options=None,
+        combine="best",
+        top_k=20,
+        temperature=None,
+        decision_function_shape="ovr",
+        random_state=None,
+    ):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.C = C
+        self.base = base
+        self.n_bits = n_bits
+        self.penalty = penalty
+        self.backend = backend
+        self.num_reads = num_reads
+        self.backend_options = backend_options
+        self.combine = combine
+        self.top_k = top_k
+        self.temperature = temperature
+        self.decision_function_shape = decision_function_shape
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Solve one QUBO per pair of classes and assemble the classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, or the Gram matrix for ``kernel="precomputed"``.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self : QSVC
+        """
+        return self._fit_safely(self._fit, X, y)
+
+    def _fit(self, X, y):
+        self._validate_params()
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        self._check_n_samples(X.shape[0])
+        classes, y_index = np.unique(y, return_inverse=True)
+        if classes.size < 2:
+            raise ValueError(
+                f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0]!r})"
+            )
+        self._resolve_kernel(X)
+        K = self._kernel(X, X)
+        rng = self._rng()
+        n_classes = classes.size
+        coef_rows = np.zeros((n_classes - 1, X.shape[0]))
+        intercepts, diagnostics = [], []
+        binary = n_classes == 2
+        for i, j in combinations(range(n_classes), 2):
+            rows = np.flatnonzero((y_index == i) | (y_index == j))
+            signs = np.where(y_index[rows] == j, 1.0, -1.0)
+            coef, intercept, info = self._fit_pair(K[np.ix_(rows, rows)], signs, rng)
+            # SVC's layout: class i's points in row j-1, class j's in row i, with
+            # libsvm's sign (positive towards class i) except in the binary case.
+            sign = 1.0 if binary else -1.0
+            in_i = y_index[rows] == i
+            coef_rows[j - 1, rows[in_i]] = sign * coef[in_i]
+            coef_rows[i, rows[~in_i]] = sign * coef[~in_i]
+            intercepts.append(sign * intercept)
+            diagnostics.append(info)
+        self._set_model(X, y_index, classes, coef_rows, np.array(intercepts))
+        self._set_diagnostics(diagnostics)
+        return self
+
+    def _fit_pair(self, K, signs, rng):
+        encoding = self._encoding()
+        bqm, _ = build_svc_qubo(K, signs, encoding, penalty=self.penalty)
+        sampler, kept, energies, info = self._solve(bqm, encoding, signs.size, rng)
+
+        def training_hinge():
+            b, _ = svc_intercepts(K, signs, kept, C=self.C)
+            margins = signs * ((kept * signs) @ K + b[:, None])
+            return np.maximum(0.0, 1.0 - margins).mean(axis=1)
+
+        weights = self._weights(energies, training_hinge)
+        alpha = weights @ kept
+        intercept, has_free = svc_intercepts(K, signs, alpha, C=self.C)
+        if not has_free[0]:
+            self._warn_no_free("a QSVC solution")
+        details = {
+            "encoding": encoding,
+            "n_variables": bqm.num_variables,
+            "energies": energies,
+            "coefs": kept,
+            "weights": weights,
+            "sampler": sampler,
+            "info": info,
+        }
+        return alpha * signs, float(intercept[0]), details
+
+    def _set_model(self, X, y_index, classes, coef_rows, intercepts) -> None:
+        is_support = np.any(coef_rows != 0, axis=0)
+        order = np.lexsort((np.arange(X.shape[0]), y_index))
+        support = order[is_support[order]]
+        self._n_train = X.shape[0]
+        self.classes_ = classes
+        self.support_ = support.astype(np.int32)
+        self.support_vectors_ = (
+            np.empty((0, 0)) if self.kernel == "precomputed" else X[support].copy()
+        )
+        self.n_support_ = np.bincount(y_index[support], minlength=classes.size).astype(np.int32)
+        self.dual_coef_ = coef_rows[:, support]
+        self.intercept_ = intercepts
+
+    def _set_diagnostics(self, diagnostics: list[dict]) -> None:
+        self.encoding_ = diagnostics[0]["encoding"]
+        self.n_qubo_variables_ = [d["n_variables"] for d in diagnostics]
+        self.solution_energies_ = [d["energies"] for d in diagnostics]
+        self.solution_coefs_ = [d["coefs"] for d in diagnostics]
+        self.solution_weights_ = [d["weights"] for d in diagnostics]
+        self.sampler_ = diagnostics[0]["sampler"]
+        self.sampler_info_ = [d["info"] for d in diagnostics]
+
+    def _pairwise_decision(self, X):
+        """SVC's one-vs-one decision values (positive towards the first class of a pair)."""
+        kernel = self._test_kernel(X)
+        n_classes = self.classes_.size
+        starts = np.concatenate([[0], np.cumsum(self.n_support_)])
+        columns = []
+        for pair, (i, j) in enumerate(combinations(range(n_classes), 2)):
+            sv_i = slice(starts[i], starts[i + 1])
+            sv_j = slice(starts[j], starts[j + 1])
+            value = kernel[:, sv_i] @ self.dual_coef_[j - 1, sv_i]
+            value = value + kernel[:, sv_j] @ self.dual_coef_[i, sv_j]
+            columns.append(value + self.intercept_[pair])
+        return np.column_stack(columns)
+
+    def decision_function(self, X):
+        """Signed distance to the separating surfaces, as in SVC.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        decision : ndarray of shape (n_samples,) for two classes, else
+            (n_samples, n_classes) for "ovr" or (n_samples, n_pairs) for "ovo".
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        decision = self._pairwise_decision(X)
+        if self.classes_.size == 2:
+            return decision[:, 0]
+        if self.decision_function_shape == "ovo":
+            return decision
+        return _ovr_decision_function(decision < 0, -decision, self.classes_.size)
+
+    def predict(self, X):
+        """Class labels of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        decision = self._pairwise_decision(X)
+        if self.classes_.size == 2:
+            return self.classes_[(decision[:, 0] > 0).astype(int)]
+        votes = _ovr_decision_function(decision < 0, -decision, self.classes_.size)
+        return self.classes_[np.argmax(votes, axis=1)]

@@ -1,0 +1,236 @@
+"""Support vector regression trained by solving a QUBO."""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from qml._base import QuantumSVMBase
+from qml._intercept import svr_intercepts
+from qubo import build_svr_qubo, split_svr_coefficients
+
+
+class QSVR(RegressorMixin, QuantumSVMBase):
+    """Epsilon-support vector regression whose dual is solved as a QUBO.
+
+    Each ``alpha_n`` and ``alpha*_n`` is encoded in ``n_bits`` bits
+    (``p_k = C * base**k / sum_j base**j``, so the box is exactly ``[0, C]``),
+    the dual plus the penalties ``penalty * (sum beta)**2`` and
+    ``complementarity_penalty * sum alpha * alpha*`` becomes a QUBO of
+    ``2 * n_samples * n_bits`` variables (Pasetto et al. 2022), and the
+    backend's solutions are decoded and combined into one model. The
+    intercept comes from the KKT conditions.
+
+    Parameters
+    ----------
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"} or callable, default="rbf"
+        Kernel, as in :class:`sklearn.svm.SVR`. A callable takes ``(X, Y)``
+        and returns the Gram matrix.
+    gamma : {"scale", "auto"} or float, default="scale"
+        Kernel coefficient for "rbf", "poly" and "sigmoid".
+    degree : int, default=3
+        Degree of the "poly" kernel.
+    coef0 : float, default=0.0
+        Independent term of the "poly" and "sigmoid" kernels.
+    C : float, default=1.0
+        Upper bound of every coefficient.
+    epsilon : float, default=0.1
+        Half-width of the insensitive tube.
+    base : float, default=2.0
+        Base ``B`` of the precision vector; 1 gives the unary encoding.
+    n_bits : int, default=4
+        Bits ``K`` per coefficient.
+    penalty : float, default=1.0
+        Strength ``xi`` of the penalty on ``(sum_n beta_n)**2``.
+    complementarity_penalty : float, default=0.0
+        Strength ``mu`` of the penalty on ``sum_n alpha_n alpha*_n``.
+    backend : str or dimod.Sampler, default="sa"
+        QUBO solver: a name from :func:`backends.available_backends` or any
+        ``dimod.Sampler``.
+    num_reads : int, default=50
+        Samples requested from the backend, where it takes ``num_reads``.
+    backend_options : dict, default=None
+        Further keyword arguments of the backend's ``sample`` call.
+    combine : {"best", "mean", "boltzmann", "fit"}, default="best"
+        How the ``top_k`` lowest-energy distinct solutions become one model;
+        "fit" weights each by the inverse of its training mean squared error.
+    top_k : int, default=20
+        Number of distinct solutions kept.
+    temperature : float, default=None
+        Temperature of "boltzmann"; None uses the spread of the kept energies.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the backend.
+
+    Attributes
+    ----------
+    support_ : ndarray of shape (n_SV,)
+        Indices of the support vectors.
+    support_vectors_ : ndarray of shape (n_SV, n_features)
+        The support vectors (empty for a precomputed kernel).
+    dual_coef_ : ndarray of shape (1, n_SV)
+        ``alpha - alpha*`` of the support vectors.
+    intercept_ : ndarray of shape (1,)
+        The bias.
+    n_support_ : ndarray of shape (1,)
+        Number of support vectors.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    encoding_ : qubo.Encoding
+        The encoding used.
+    n_qubo_variables_ : int
+        Size of the QUBO.
+    solution_energies_ : ndarray of shape (n_kept,)
+        QUBO energies of the kept solutions, lowest first.
+    solution_coefs_ : ndarray of shape (n_kept, 2 * n_samples)
+        Their decoded ``[alpha, alpha*]`` rows.
+    solution_weights_ : ndarray of shape (n_kept,)
+        Weights with which they were combined.
+    sampler_ : dimod.Sampler
+        The backend that solved the QUBO.
+    sampler_info_ : dict
+        The SampleSet's ``info``, with the backend's timing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from qml import QSVR
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, size=(20, 2))
+    >>> y = np.sin(2 * X[:, 0]) + X[:, 1]
+    >>> model = QSVR(C=2.0, random_state=0).fit(X, y)
+    >>> bool(model.score(X, y) > 0.8)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **QuantumSVMBase._parameter_constraints,
+        "epsilon": [Interval(Real, 0.0, None, closed="left")],
+        "complementarity_penalty": [Interval(Real, 0.0, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        *,
+        kernel="rbf",
+        gamma="scale",
+        degree=3,
+        coef0=0.0,
+        C=1.0,
+        epsilon=0.1,
+        base=2.0,
+        n_bits=4,
+        penalty=1.0,
+        complementarity_penalty=0.0,
+        backend="sa",
+        num_reads=50,
+        backend_options=None,
+        combine="best",
+        top_k=20,
+        temperature=None,
+        random_state=None,
+    ):
+        self.kernel = kernel
+        self.gamma = gamma
+        self.degree = degree
+        self.coef0 = coef0
+        self.C = C
+        self.epsilon = epsilon
+        self.base = base
+        self.n_bits = n_bits
+        self.penalty = penalty
+        self.complementarity_penalty = complementarity_penalty
+        self.backend = backend
+        self.num_reads = num_reads
+        self.backend_options = backend_options
+        self.combine = combine
+        self.top_k = top_k
+        self.temperature = temperature
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Build the QUBO from ``(X, y)``, solve it and decode the model.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, or the Gram matrix for ``kernel="precomputed"``.
+        y : array-like of shape (n_samples,)
+            Targets.
+
+        Returns
+        -------
+        self : QSVR
+        """
+        return self._fit_safely(self._fit, X, y)
+
+    def _fit(self, X, y):
+        self._validate_params()
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        self._check_n_samples(X.shape[0])
+        self._resolve_kernel(X)
+        K = self._kernel(X, X)
+        encoding = self._encoding()
+        bqm, _ = build_svr_qubo(
+            K,
+            y,
+            encoding,
+            epsilon=self.epsilon,
+            penalty=self.penalty,
+            complementarity=self.complementarity_penalty,
+        )
+        sampler, kept, energies, info = self._solve(bqm, encoding, 2 * len(y), self._rng())
+        alphas, stars = split_svr_coefficients(kept)
+
+        def training_mse():
+            b, _ = svr_intercepts(K, y, alphas, stars, C=self.C, epsilon=self.epsilon)
+            residuals = y - ((alphas - stars) @ K + b[:, None])
+            return (residuals**2).mean(axis=1)
+
+        weights = self._weights(energies, training_mse)
+        alpha, star = weights @ alphas, weights @ stars
+        intercept, has_free = svr_intercepts(K, y, alpha, star, C=self.C, epsilon=self.epsilon)
+        if not has_free[0]:
+            self._warn_no_free("the combined QSVR solution")
+        self._set_model(X, alpha - star, float(intercept[0]))
+        self.encoding_ = encoding
+        self.n_qubo_variables_ = bqm.num_variables
+        self.solution_energies_ = energies
+        self.solution_coefs_ = kept
+        self.solution_weights_ = weights
+        self.sampler_ = sampler
+        self.sampler_info_ = info
+        return self
+
+    def _set_model(self, X, beta, intercept: float) -> None:
+        support = np.flatnonzero(beta)
+        self._n_train = X.shape[0]
+        self.support_ = support.astype(np.int32)
+        self.support_vectors_ = (
+            np.empty((0, 0)) if self.kernel == "precomputed" else X[support].copy()
+        )
+        self.dual_coef_ = beta[support][None, :]
+        self.intercept_ = np.array([intercept])
+        self.n_support_ = np.array([support.size], dtype=np.int32)
+
+    def predict(self, X):
+        """Predict targets: ``sum_n dual_coef_n k(x_n, x) + intercept``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Points, or their Gram matrix against the training points for
+            ``kernel="precomputed"``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        if self.support_.size == 0:
+            return np.full(X.shape[0], self.intercept_[0])
+        return self._test_kernel(X) @ self.dual_coef_[0] + self.intercept_[0]

@@ -1,0 +1,17 @@
+"""Pure maths of the QSVR/QSVC QUBOs: encodings, builders and decoding (numpy + dimod only)."""
+
+from qubo.decode import decode_sampleset, sample_bits
+from qubo.encoding import Encoding
+from qubo.svc import build_svc_qubo, svc_dual_objective
+from qubo.svr import build_svr_qubo, split_svr_coefficients, svr_dual_objective
+
+__all__ = [
+    "Encoding",
+    "build_svc_qubo",
+    "build_svr_qubo",
+    "decode_sampleset",
+    "sample_bits",
+    "split_svr_coefficients",
+    "svc_dual_objective",
+    "svr_dual_objective",
+]
