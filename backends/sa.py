@@ -92,7 +92,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         self,
         *,
         num_reads: int = 20,
-        num_sweeps: int = 500,
+        num_sweeps: int = 1000,
         beta_schedule_type: str = "geometric",
     ) -> None:
         self.num_reads = num_reads

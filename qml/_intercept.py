@@ -25,7 +25,8 @@ def _midpoint(
 ) -> NDArray[np.float64]:
     lb = np.where(lower_mask, lower, -np.inf).max(axis=-1)
     ub = np.where(upper_mask, upper, np.inf).min(axis=-1)
-    mid = 0.5 * (lb + ub)
+    with np.errstate(invalid="ignore"):  # -inf + inf where both sides are open
+        mid = 0.5 * (lb + ub)
     # An interval open on one side has no midpoint: take its finite end.
     mid = np.where(np.isfinite(lb) & ~np.isfinite(ub), lb, mid)
     mid = np.where(~np.isfinite(lb) & np.isfinite(ub), ub, mid)

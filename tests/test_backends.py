@@ -1,0 +1,78 @@
+import dimod
+import numpy as np
+import pytest
+from dwave.samplers import SimulatedAnnealingSampler
+from sklearn.metrics.pairwise import rbf_kernel
+
+from backends import available_backends, get_sampler
+from backends.sa import ScheduledAnnealingSampler, derive_beta_range
+from qubo import Encoding, build_svr_qubo
+
+
+def _svr_bqm(rng, n, bits):
+    X = rng.normal(size=(n, 2))
+    bqm, _ = build_svr_qubo(rbf_kernel(X), rng.normal(size=n), Encoding(n_bits=bits))
+    return bqm
+
+
+def test_named_backends_are_dimod_samplers():
+    assert available_backends() == ["exact", "sa", "steepest", "tabu"]
+    for name in available_backends():
+        assert isinstance(get_sampler(name), dimod.Sampler)
+
+
+def test_sampler_instance_passes_through():
+    sampler = dimod.RandomSampler()
+    assert get_sampler(sampler) is sampler
+
+
+def test_unknown_backend_names_the_choices():
+    with pytest.raises(ValueError, match=r"unknown backend 'annealer'; expected one of"):
+        get_sampler("annealer")
+
+
+def test_exact_refuses_more_than_24_variables():
+    bqm = dimod.BinaryQuadraticModel({i: 1.0 for i in range(25)}, {}, 0.0, "BINARY")
+    with pytest.raises(ValueError, match=r"at most 24 variables; this QUBO has 25"):
+        get_sampler("exact").sample(bqm)
+
+
+@pytest.mark.parametrize("name", ["sa", "tabu"])
+def test_heuristics_find_the_exact_optimum_of_a_small_qubo(rng, name):
+    bqm = _svr_bqm(rng, 3, 3)
+    exact = get_sampler("exact").sample(bqm).first.energy
+    found = get_sampler(name).sample(bqm, seed=1, num_reads=20).first.energy
+    assert found == pytest.approx(exact, abs=1e-9)
+
+
+def test_steepest_descent_reaches_a_local_minimum(rng):
+    bqm = _svr_bqm(rng, 4, 3)
+    sample = get_sampler("steepest").sample(bqm, seed=0).first.sample
+    base = bqm.energy(sample)
+    for v in bqm.variables:
+        flipped = dict(sample)
+        flipped[v] = 1 - flipped[v]
+        assert bqm.energy(flipped) >= base - 1e-12
+
+
+def test_derived_beta_range_brackets_the_flip_energies(rng):
+    bqm = _svr_bqm(rng, 10, 4)
+    hot, cold = derive_beta_range(bqm, seed=0)
+    assert 0 < hot < cold
+    # Far colder start than dwave-samplers' default, which is set by the sum of all couplings.
+    info = SimulatedAnnealingSampler().sample(bqm, num_reads=1, num_sweeps=1).info
+    assert hot > 10 * info["beta_range"][0]
+
+
+def test_schedule_and_timing_are_reported(rng):
+    sampleset = ScheduledAnnealingSampler().sample(_svr_bqm(rng, 4, 2), num_reads=3, seed=0)
+    assert len(sampleset) == 3
+    assert sampleset.info["beta_schedule_type"] == "geometric"
+    assert sampleset.info["timing"]["schedule_ns"] > 0
+
+
+def test_derived_range_handles_spin_and_labelled_models():
+    bqm = dimod.BinaryQuadraticModel({"a": 1.0, "b": -1.0}, {("a", "b"): 0.5}, 0.0, "SPIN")
+    hot, cold = derive_beta_range(bqm, seed=0)
+    assert np.isfinite(hot) and np.isfinite(cold) and hot <= cold
+    assert ScheduledAnnealingSampler().sample(bqm, seed=0).first.energy == pytest.approx(-2.5)

@@ -1,0 +1,223 @@
+import itertools
+
+import dimod
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes, load_iris, make_blobs
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVR
+
+from qml import QSVC, QSVR, NoFreeSupportVectorWarning
+from qml._intercept import svr_intercepts
+from qubo import Encoding, split_svr_coefficients, svr_dual_objective
+
+FAST = {"num_reads": 20, "backend_options": {"num_sweeps": 300}, "random_state": 0}
+
+
+def _regression(rng, n=30):
+    X = rng.uniform(-1, 1, size=(n, 2))
+    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
+
+
+def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):
+    X, y = _regression(rng)
+    model = QSVR(C=2.0, gamma=0.7, **FAST).fit(X, y)
+    X_new = rng.uniform(-1, 1, size=(9, 2))
+    manual = rbf_kernel(X_new, model.support_vectors_, gamma=0.7) @ model.dual_coef_[0]
+    np.testing.assert_allclose(model.predict(X_new), manual + model.intercept_[0])
+    np.testing.assert_array_equal(model.support_vectors_, X[model.support_])
+    assert model.n_features_in_ == 2
+
+
+def test_qsvr_with_exact_backend_reaches_grid_optimum(rng):
+    X, y = _regression(rng, n=3)
+    model = QSVR(C=1.0, epsilon=0.1, n_bits=2, penalty=0.5, backend="exact").fit(X, y)
+    assert model.n_qubo_variables_ == 12
+    K = rbf_kernel(X, gamma=1.0 / (2 * X.var()))
+    alpha, star = split_svr_coefficients(model.solution_coefs_[0])
+    energy = svr_dual_objective(K, y, alpha, star, epsilon=0.1, penalty=0.5)
+    assert model.solution_energies_[0] == pytest.approx(energy)
+    levels = Encoding(n_bits=2).levels()
+    grid = np.array(list(itertools.product(levels, repeat=6)))
+    brute = svr_dual_objective(K, y, grid[:, :3], grid[:, 3:], epsilon=0.1, penalty=0.5)
+    assert energy == pytest.approx(brute.min())
+
+
+def test_qsvr_is_close_to_libsvm():
+    X, y = load_diabetes(return_X_y=True)
+    X, y = StandardScaler().fit_transform(X[:40]), (y[:40] - y[:40].mean()) / y[:40].std()
+    params = {"C": 1.0, "epsilon": 0.1, "gamma": 0.1}
+    qsvr = QSVR(n_bits=5, random_state=0, **params).fit(X, y)
+    svr = SVR(**params).fit(X, y)
+    K = rbf_kernel(X, gamma=0.1)
+
+    def dual(model):
+        beta = np.zeros(40)
+        beta[model.support_] = model.dual_coef_[0]
+        return svr_dual_objective(K, y, beta.clip(0), (-beta).clip(0), epsilon=0.1)
+
+    assert dual(qsvr) == pytest.approx(dual(svr), rel=0.01)
+    assert np.abs(qsvr.predict(X) - svr.predict(X)).mean() < 0.05
+
+
+@pytest.mark.parametrize("combine", ["best", "mean", "boltzmann", "fit"])
+def test_combination_weights(rng, combine):
+    X, y = _regression(rng)
+    model = QSVR(combine=combine, top_k=5, **FAST).fit(X, y)
+    weights = model.solution_weights_
+    assert weights.shape == (5,)
+    assert weights.sum() == pytest.approx(1.0)
+    assert np.all(np.diff(model.solution_energies_) >= 0)
+    combined = weights @ model.solution_coefs_
+    alpha, star = split_svr_coefficients(combined)
+    np.testing.assert_allclose(model.dual_coef_[0], (alpha - star)[model.support_])
+    if combine == "best":
+        np.testing.assert_array_equal(weights, [1, 0, 0, 0, 0])
+    if combine == "mean":
+        np.testing.assert_allclose(weights, 0.2)
+    if combine == "boltzmann":
+        assert np.all(np.diff(weights) <= 1e-12)
+
+
+def test_fit_weights_favour_the_lower_training_error(rng):
+    X, y = _regression(rng)
+    model = QSVR(combine="fit", top_k=8, **FAST).fit(X, y)
+    K = rbf_kernel(X, gamma=model._gamma)
+    alpha, star = split_svr_coefficients(model.solution_coefs_)
+    b, _ = svr_intercepts(K, y, alpha, star, C=1.0, epsilon=0.1)
+    mse = ((y - ((alpha - star) @ K + b[:, None])) ** 2).mean(1)
+    np.testing.assert_allclose(model.solution_weights_, (1 / mse) / (1 / mse).sum())
+
+
+def test_precomputed_kernel_gives_the_same_model(rng):
+    X, y = _regression(rng)
+    X_test = rng.uniform(-1, 1, size=(5, 2))
+    direct = QSVR(gamma=0.5, **FAST).fit(X, y)
+    pre = QSVR(kernel="precomputed", **FAST).fit(rbf_kernel(X, gamma=0.5), y)
+    np.testing.assert_allclose(
+        pre.predict(rbf_kernel(X_test, X, gamma=0.5)), direct.predict(X_test)
+    )
+    with pytest.raises(ValueError, match=r"test Gram matrix with 30 columns"):
+        pre._test_kernel(np.ones((2, 3)))
+
+
+def test_callable_kernel_equals_named_kernel(rng):
+    X, y = _regression(rng, n=3)
+
+    def kernel(A, B):
+        return rbf_kernel(A, B, gamma=0.3)
+
+    exact = {"backend": "exact", "n_bits": 2}
+    model = QSVR(kernel=kernel, **exact).fit(X, y)
+    reference = QSVR(gamma=0.3, **exact).fit(X, y)
+    np.testing.assert_allclose(model.predict(X), reference.predict(X))
+
+
+def test_any_dimod_sampler_is_a_backend(rng):
+    X, y = _regression(rng, n=6)
+    sampler = dimod.RandomSampler()
+    model = QSVR(backend=sampler, num_reads=7, top_k=50).fit(X, y)
+    assert model.sampler_ is sampler
+    assert len(model.solution_energies_) <= 7
+
+
+def test_no_free_support_vector_warns_and_does_not_loop():
+    X = np.array([[0.0], [1.0]])
+    y = np.array([0.0, 0.0])  # every alpha is 0 at the optimum
+    with pytest.warns(NoFreeSupportVectorWarning, match=r"no free support vector"):
+        model = QSVR(backend="exact", n_bits=2, epsilon=0.5).fit(X, y)
+    assert model.support_.size == 0
+    assert model.intercept_[0] == pytest.approx(0.0)
+    np.testing.assert_allclose(model.predict(X), 0.0)
+
+
+def test_qsvc_binary_decision_rebuilt_from_attributes(rng):
+    X, y = make_blobs(n_samples=40, centers=2, random_state=1)
+    model = QSVC(gamma=0.2, **FAST).fit(X, np.where(y == 1, "b", "a"))
+    X_new = rng.normal(size=(7, 2)) * 3
+    manual = rbf_kernel(X_new, model.support_vectors_, gamma=0.2) @ model.dual_coef_[0]
+    manual += model.intercept_[0]
+    np.testing.assert_allclose(model.decision_function(X_new), manual)
+    np.testing.assert_array_equal(model.predict(X_new), np.where(manual > 0, "b", "a"))
+
+
+def test_qsvc_multiclass_follows_svc_layout():
+    X, y = load_iris(return_X_y=True)
+    model = QSVC(**FAST).fit(X, y)
+    assert model.dual_coef_.shape == (2, model.support_.size)
+    assert model.intercept_.shape == (3,)
+    assert model.n_support_.sum() == model.support_.size
+    np.testing.assert_array_equal(np.sort(y[model.support_]), y[model.support_])
+    assert model.score(X, y) > 0.9
+    ovo = clone(model).set_params(decision_function_shape="ovo").fit(X, y)
+    assert ovo.decision_function(X[:5]).shape == (5, 3)
+    assert model.decision_function(X[:5]).shape == (5, 3)
+    # pairwise decision for pair (0, 1), rebuilt by hand as SVC documents it
+    K = rbf_kernel(X[:5], model.support_vectors_, gamma=model._gamma)
+    start = np.concatenate([[0], np.cumsum(model.n_support_)])
+    s0, s1 = slice(start[0], start[1]), slice(start[1], start[2])
+    manual = K[:, s0] @ model.dual_coef_[0, s0] + K[:, s1] @ model.dual_coef_[0, s1]
+    np.testing.assert_allclose(model._pairwise_decision(X[:5])[:, 0], manual + model.intercept_[0])
+
+
+BAD_INPUTS = [
+    ("nan", np.array([[0.0], [np.nan], [1.0]]), [0, 1, 0], r"Input X contains NaN"),
+    ("inf_y", np.array([[0.0], [1.0], [2.0]]), [0, np.inf, 1], r"Input y contains infinity"),
+    ("lengths", np.zeros((3, 1)), [0, 1], r"inconsistent numbers of samples: \[3, 2\]"),
+    ("one", np.zeros((1, 1)), [1], r"at least 2 samples to fit; got 1 sample"),
+]
+
+
+@pytest.mark.parametrize("estimator", [QSVR, QSVC])
+@pytest.mark.parametrize(("case", "X", "y", "message"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
+def test_bad_data_is_rejected(estimator, case, X, y, message):
+    with pytest.raises(ValueError, match=message):
+        estimator(**FAST).fit(X, y)
+
+
+def test_qsvc_single_class():
+    with pytest.raises(ValueError, match=r"at least 2 classes; got 1 class"):
+        QSVC(**FAST).fit(np.arange(6.0).reshape(3, 2), [1, 1, 1])
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"base": 0.0}, r"The 'base' parameter of QSVR must be a float in the range \(0.0, inf\)"),
+        ({"base": -1.0}, r"'base' parameter .* Got -1.0 instead"),
+        ({"n_bits": 0}, r"'n_bits' parameter of QSVR must be an int in the range \[1, inf\)"),
+        ({"C": 0.0}, r"'C' parameter of QSVR must be a float in the range \(0.0, inf\)"),
+        ({"backend": "annealer"}, r"'backend' parameter of QSVR must be a str among"),
+    ],
+)
+def test_bad_parameters_are_rejected(rng, params, message):
+    X, y = _regression(rng, n=5)
+    with pytest.raises(ValueError, match=message):
+        QSVR(**params).fit(X, y)
+
+
+def test_unary_base_is_valid(rng):
+    X, y = _regression(rng, n=8)
+    model = QSVR(base=1.0, n_bits=3, **FAST).fit(X, y)
+    np.testing.assert_allclose(model.encoding_.p, np.full(3, 1.0 / 3))
+
+
+def test_exact_backend_refuses_large_problem_and_leaves_nothing_fitted(rng):
+    X, y = _regression(rng, n=10)
+    model = QSVR(backend="exact", n_bits=2)
+    with pytest.raises(ValueError, match=r"at most 24 variables; this QUBO has 40"):
+        model.fit(X, y)
+    assert not [k for k in vars(model) if k.endswith("_")]
+
+
+def test_failed_refit_removes_the_previous_model(rng):
+    X, y = _regression(rng, n=10)
+    model = QSVR(**FAST).fit(X, y)
+    model.set_params(backend="exact")
+    with pytest.raises(ValueError, match=r"at most 24 variables"):
+        model.fit(X, y)
+    assert not [k for k in vars(model) if k.endswith("_")]
+    with pytest.raises(Exception, match=r"not fitted yet"):
+        model.predict(X)

@@ -1,0 +1,63 @@
+"""KKT intercepts against libsvm's own, given libsvm's coefficients."""
+
+import numpy as np
+import pytest
+from sklearn.metrics.pairwise import rbf_kernel
+from sklearn.svm import SVC, SVR
+
+from qml._intercept import svc_intercepts, svr_intercepts
+
+
+def test_svr_intercept_matches_libsvm(rng):
+    X = rng.normal(size=(40, 3))
+    y = np.sin(X[:, 0]) + 0.3 * rng.normal(size=40)
+    K = rbf_kernel(X, gamma=0.5)
+    model = SVR(kernel="precomputed", C=2.0, epsilon=0.1, tol=1e-10).fit(K, y)
+    beta = np.zeros(40)
+    beta[model.support_] = model.dual_coef_[0]
+    b, has_free = svr_intercepts(
+        K, y, np.maximum(beta, 0), np.maximum(-beta, 0), C=2.0, epsilon=0.1
+    )
+    assert has_free[0]
+    assert b[0] == pytest.approx(model.intercept_[0], abs=1e-6)
+
+
+def test_svr_free_alpha_star_uses_plus_epsilon():
+    """One free alpha* at point 0: b = y_0 + eps - f0_0, not y_0 - eps - f0_0."""
+    K = np.eye(2)
+    y = np.array([0.0, 0.0])
+    b, has_free = svr_intercepts(
+        K, y, np.array([0.0, 0.0]), np.array([0.5, 0.0]), C=1.0, epsilon=0.1
+    )
+    assert has_free[0]
+    assert b[0] == pytest.approx(0.0 + 0.1 + 0.5)
+
+
+def test_svr_without_free_vectors_takes_the_feasible_midpoint():
+    # Both alphas at 0: b must lie in [y_n - eps, y_n + eps] for both points.
+    b, has_free = svr_intercepts(
+        np.eye(2), np.array([0.0, 0.1]), np.zeros(2), np.zeros(2), C=1.0, epsilon=0.2
+    )
+    assert not has_free[0]
+    assert b[0] == pytest.approx(0.5 * ((0.1 - 0.2) + (0.0 + 0.2)))
+
+
+def test_svc_intercept_matches_libsvm(rng):
+    X = rng.normal(size=(50, 2))
+    y = np.where(X[:, 0] + 0.5 * rng.normal(size=50) > 0, 1.0, -1.0)
+    K = rbf_kernel(X, gamma=1.0)
+    model = SVC(kernel="precomputed", C=1.0, tol=1e-10).fit(K, y)
+    alpha = np.zeros(50)
+    alpha[model.support_] = np.abs(model.dual_coef_[0])
+    b, has_free = svc_intercepts(K, y, alpha, C=1.0)
+    assert has_free[0]
+    assert b[0] == pytest.approx(model.intercept_[0], abs=1e-6)
+
+
+def test_rows_are_independent(rng):
+    K = rbf_kernel(rng.normal(size=(6, 2)))
+    y = rng.choice([-1.0, 1.0], size=6)
+    rows = rng.uniform(0, 1, size=(4, 6))
+    together, _ = svc_intercepts(K, y, rows, C=1.0)
+    one_by_one = [svc_intercepts(K, y, row, C=1.0)[0][0] for row in rows]
+    np.testing.assert_allclose(together, one_by_one)
