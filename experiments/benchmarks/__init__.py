@@ -1,0 +1,1 @@
+"""Scripts that measure the figures the issues set; each prints a table."""
