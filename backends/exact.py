@@ -19,7 +19,7 @@ class BoundedExactSolver(dimod.ExactSolver):
     --------
     >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({0: -1}, {}, 0, "BINARY")
-    >>> BoundedExactSolver().sample(bqm).first.energy
+    >>> float(BoundedExactSolver().sample(bqm).first.energy)
     -1.0
     """
 

@@ -86,7 +86,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
     --------
     >>> import dimod
     >>> bqm = dimod.BinaryQuadraticModel({0: -1, 1: -1}, {(0, 1): 2}, 0, "BINARY")
-    >>> ScheduledAnnealingSampler().sample(bqm, seed=0).first.energy
+    >>> float(ScheduledAnnealingSampler().sample(bqm, seed=0).first.energy)
     -1.0
     """
 

@@ -85,7 +85,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     --------
     >>> from sklearn.datasets import make_blobs
     >>> from qml import QSVC
-    >>> X, y = make_blobs(n_samples=30, centers=2, random_state=0)
+    >>> X, y = make_blobs(n_samples=30, centers=2, cluster_std=0.5, random_state=0)
     >>> clf = QSVC(random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.9)
     True

@@ -34,7 +34,7 @@ class Encoding:
     Examples
     --------
     >>> enc = Encoding(n_bits=3, base=2.0, C=7.0)
-    >>> enc.precision.tolist()
+    >>> enc.p.tolist()
     [1.0, 2.0, 4.0]
     >>> enc.decode(enc.encode([0.0, 3.0, 7.0])).tolist()
     [0.0, 3.0, 7.0]
