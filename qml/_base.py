@@ -119,13 +119,13 @@ class QuantumSVMBase(BaseEstimator):
         )
 
     @staticmethod
-    def _warn_no_free(context: str) -> None:
+    def _warn_no_free(context: str, stacklevel: int = 5) -> None:
         warnings.warn(
             f"no free support vector (0 < alpha < C) in {context}; the intercept is the "
             "midpoint of the interval the KKT conditions allow. More bits (n_bits) or a "
             "larger C usually give free support vectors.",
             NoFreeSupportVectorWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,  # the user's call to fit
         )
 
     def _rng(self) -> np.random.RandomState:

@@ -196,7 +196,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         alpha = weights @ kept
         intercept, has_free = svc_intercepts(K, signs, alpha, C=self.C)
         if not has_free[0]:
-            self._warn_no_free("a QSVC solution")
+            self._warn_no_free("a QSVC solution", stacklevel=6)
         details = {
             "encoding": encoding,
             "n_variables": bqm.num_variables,
