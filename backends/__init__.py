@@ -1,5 +1,12 @@
 """QUBO solvers (``dimod.Sampler`` instances) looked up by name."""
 
-from backends.registry import available_backends, get_sampler
+from backends.errors import BackendCapacityError, BackendUnavailableError
+from backends.registry import available_backends, get_sampler, split_backend_options
 
-__all__ = ["available_backends", "get_sampler"]
+__all__ = [
+    "BackendCapacityError",
+    "BackendUnavailableError",
+    "available_backends",
+    "get_sampler",
+    "split_backend_options",
+]

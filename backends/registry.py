@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import dimod
 
-__all__ = ["available_backends", "get_sampler"]
+__all__ = ["available_backends", "get_sampler", "split_backend_options"]
 
 
 def _exact(**options) -> dimod.Sampler:
@@ -33,17 +34,84 @@ def _steepest(**options) -> dimod.Sampler:
     return SteepestDescentSolver(**options)
 
 
-_FACTORIES: dict[str, Callable[..., dimod.Sampler]] = {
-    "exact": _exact,
-    "sa": _sa,
-    "tabu": _tabu,
-    "steepest": _steepest,
+def _qpu(**options) -> dimod.Sampler:
+    from backends.errors import require_credentials, require_dwave_system
+    from backends.qpu import QPUSampler, QPUSpec
+
+    require_dwave_system()
+    require_credentials()
+    return QPUSampler(QPUSpec(kind="qpu", **options), name="qpu")
+
+
+def _mock_qpu(**options) -> dimod.Sampler:
+    from backends.errors import require_dwave_system
+    from backends.qpu import QPUSampler, QPUSpec
+
+    require_dwave_system()
+    return QPUSampler(QPUSpec(kind="mock", **options), name="mock-qpu")
+
+
+def _hybrid(**options) -> dimod.Sampler:
+    from backends.errors import require_credentials, require_dwave_system
+    from backends.hybrid import HybridSampler
+
+    require_dwave_system()
+    require_credentials()
+    return HybridSampler(**options)
+
+
+@dataclass(frozen=True)
+class _Backend:
+    factory: Callable[..., dimod.Sampler]
+    # Options that configure the sampler itself rather than one sample call.
+    init_options: frozenset = field(default_factory=frozenset)
+
+
+_BACKENDS: dict[str, _Backend] = {
+    "exact": _Backend(_exact),
+    "sa": _Backend(_sa, frozenset({"beta_schedule_type"})),
+    "tabu": _Backend(_tabu),
+    "steepest": _Backend(_steepest),
+    "qpu": _Backend(_qpu, frozenset({"solver"})),
+    "mock-qpu": _Backend(_mock_qpu, frozenset({"topology_shape", "num_sweeps"})),
+    "hybrid": _Backend(_hybrid, frozenset({"solver"})),
 }
+
+_SECRET_OPTIONS = frozenset({"token", "api_token", "dwave_api_token"})
 
 
 def available_backends() -> list[str]:
     """Names accepted by :func:`get_sampler`."""
-    return sorted(_FACTORIES)
+    return sorted(_BACKENDS)
+
+
+def _check_name(name) -> _Backend:
+    if not isinstance(name, str) or name not in _BACKENDS:
+        raise ValueError(
+            f"unknown backend {name!r}; expected one of {available_backends()} "
+            "or a dimod.Sampler instance"
+        )
+    return _BACKENDS[name]
+
+
+def split_backend_options(name: str | dimod.Sampler, options: dict | None) -> tuple[dict, dict]:
+    """Split options into those that build the sampler and those of each sample call.
+
+    A D-Wave token is refused here: it must come from Ocean's configuration,
+    never from a parameter that would end up in reprs, pickles and results.
+    """
+    options = dict(options or {})
+    secret = sorted(_SECRET_OPTIONS & {k.lower() for k in options})
+    if secret:
+        raise ValueError(
+            f"backend options must not carry credentials (got {secret}); set the "
+            "DWAVE_API_TOKEN environment variable or run `dwave config create` instead"
+        )
+    if isinstance(name, dimod.Sampler):
+        return {}, options
+    init_names = _check_name(name).init_options
+    init = {k: v for k, v in options.items() if k in init_names}
+    return init, {k: v for k, v in options.items() if k not in init_names}
 
 
 def get_sampler(name: str | dimod.Sampler, **options) -> dimod.Sampler:
@@ -68,9 +136,4 @@ def get_sampler(name: str | dimod.Sampler, **options) -> dimod.Sampler:
                 f"options {sorted(options)}"
             )
         return name
-    if not isinstance(name, str) or name not in _FACTORIES:
-        raise ValueError(
-            f"unknown backend {name!r}; expected one of {available_backends()} "
-            "or a dimod.Sampler instance"
-        )
-    return _FACTORIES[name](**options)
+    return _check_name(name).factory(**options)

@@ -1,7 +1,15 @@
 """Scikit-learn estimators trained by QUBO solvers: QSVR and QSVC."""
 
-from qml._base import NoFreeSupportVectorWarning
+from qml._base import BackendFallbackWarning, NoFreeSupportVectorWarning
+from qml.ensemble import PartitionEnsembleClassifier, PartitionEnsembleRegressor
 from qml.svc import QSVC
 from qml.svr import QSVR
 
-__all__ = ["QSVC", "QSVR", "NoFreeSupportVectorWarning"]
+__all__ = [
+    "QSVC",
+    "QSVR",
+    "BackendFallbackWarning",
+    "NoFreeSupportVectorWarning",
+    "PartitionEnsembleClassifier",
+    "PartitionEnsembleRegressor",
+]

@@ -12,14 +12,25 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from backends import available_backends, get_sampler
+from backends import (
+    BackendCapacityError,
+    BackendUnavailableError,
+    available_backends,
+    get_sampler,
+    split_backend_options,
+)
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
+from qml._hygiene import fit_or_clean
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
 from qubo import Encoding, decode_sampleset
 
 
 class NoFreeSupportVectorWarning(UserWarning):
     """No coefficient lies strictly inside (0, C), so the bias is a midpoint."""
+
+
+class BackendFallbackWarning(UserWarning):
+    """The requested backend failed and, as asked by ``fallback``, another one was used."""
 
 
 class QuantumSVMBase(BaseEstimator):
@@ -40,17 +51,12 @@ class QuantumSVMBase(BaseEstimator):
         "combine": [StrOptions(set(COMBINE_METHODS))],
         "top_k": [Interval(Integral, 1, None, closed="left")],
         "temperature": [Interval(Real, 0.0, None, closed="neither"), None],
+        "fallback": [StrOptions({"sa"}), None],
         "random_state": ["random_state"],
     }
 
     def _fit_safely(self, fit, *args):
-        """Run ``fit``; if it raises, remove every fitted attribute so none is half-set."""
-        try:
-            return fit(*args)
-        except BaseException:
-            for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
-                delattr(self, name)
-            raise
+        return fit_or_clean(self, fit, *args)
 
     def _check_n_samples(self, n_samples: int) -> None:
         if n_samples < 2:
@@ -89,26 +95,69 @@ class QuantumSVMBase(BaseEstimator):
 
     def _sample(
         self, bqm: dimod.BinaryQuadraticModel, random_state: np.random.RandomState
-    ) -> tuple[dimod.Sampler, dimod.SampleSet]:
-        """Send the QUBO to the backend, with reads and seed where it takes them."""
-        sampler = get_sampler(self.backend)
-        options = {}
+    ) -> tuple[dimod.Sampler, dimod.SampleSet, bool]:
+        """Send the QUBO to the backend; fall back to SA only if ``fallback="sa"`` asks."""
+        init, per_call = split_backend_options(self.backend, self.backend_options)
+        seed = int(random_state.randint(np.iinfo(np.int32).max))
+        try:
+            sampler = get_sampler(self.backend, **init)
+            return sampler, self._call(sampler, bqm, per_call, seed), False
+        except BackendUnavailableError as error:
+            if self.fallback != "sa":
+                raise
+            warnings.warn(
+                f"backend {self.backend!r} failed ({error}); using simulated annealing "
+                "because fallback='sa' was given",
+                BackendFallbackWarning,
+                stacklevel=2,
+            )
+            sampler = get_sampler("sa")
+            return sampler, self._call(sampler, bqm, {}, seed), True
+
+    def _call(self, sampler, bqm, options: dict, seed: int) -> dimod.SampleSet:
+        """One sample call, with reads and seed where the sampler takes them."""
+        defaults = {}
         if "num_reads" in sampler.parameters:
-            options["num_reads"] = self.num_reads
+            defaults["num_reads"] = self.num_reads
         if "seed" in sampler.parameters:
-            options["seed"] = int(random_state.randint(np.iinfo(np.int32).max))
-        options.update(self.backend_options or {})
-        return sampler, sampler.sample(bqm, **options)
+            defaults["seed"] = seed
+        return sampler.sample(bqm, **{**defaults, **options})
 
     def _solve(
         self, bqm: dimod.BinaryQuadraticModel, encoding: Encoding, n_coefficients: int, rng
     ) -> tuple[dimod.Sampler, NDArray[np.float64], NDArray[np.float64], dict]:
         """Kept coefficient rows (lowest energy first), their energies and the sampler info."""
-        sampler, sampleset = self._sample(bqm, rng)
+        try:
+            sampler, sampleset, fell_back = self._sample(bqm, rng)
+        except BackendCapacityError as error:
+            raise BackendCapacityError(
+                f"{type(self).__name__} with n_bits={self.n_bits} builds a QUBO of "
+                f"{bqm.num_variables} variables from {n_coefficients} coefficients: {error}"
+            ) from error
         coefficients = decode_sampleset(sampleset, encoding, n_coefficients)
         energies = np.asarray(sampleset.record.energy, dtype=float)
         kept, kept_energies = unique_lowest(coefficients, energies, self.top_k)
-        return sampler, kept, kept_energies, dict(sampleset.info)
+        info = dict(sampleset.info)
+        info["fallback_used"] = fell_back
+        return sampler, kept, kept_energies, info
+
+    def _set_backend_diagnostics(self, infos: list[dict]) -> None:
+        """Chain breaks, embedding size, QPU time and fallback, over all QUBOs of the fit."""
+        self.fallback_used_ = any(info.get("fallback_used", False) for info in infos)
+        breaks = [info["chain_break_fraction"] for info in infos if "chain_break_fraction" in info]
+        self.chain_break_fraction_ = float(np.mean(breaks)) if breaks else None
+        embeddings = [info["embedding"] for info in infos if "embedding" in info]
+        self.embedding_size_ = (
+            {
+                "physical_qubits": max(e["physical_qubits"] for e in embeddings),
+                "max_chain_length": max(e["max_chain_length"] for e in embeddings),
+            }
+            if embeddings
+            else None
+        )
+        access = [info.get("timing", {}).get("qpu_access_time") for info in infos]
+        access = [t for t in access if t is not None]
+        self.qpu_access_time_ = float(sum(access)) if access else None
 
     def _weights(self, energies: NDArray[np.float64], losses) -> NDArray[np.float64]:
         return solution_weights(

@@ -58,6 +58,11 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Temperature of "boltzmann"; None uses the spread of the kept energies.
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
         Shape of the multiclass decision function, as in SVC.
+    fallback : {"sa"} or None, default=None
+        What to do when the backend cannot be reached (no credentials, network
+        or solver failure): None raises; "sa" uses simulated annealing, warns
+        with ``BackendFallbackWarning`` and sets ``fallback_used_``. Never
+        applied unless asked for.
     random_state : int, RandomState instance or None, default=None
         Seeds the backend.
 
@@ -77,6 +82,14 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         QUBO size of each pair of classes.
     solution_energies_, solution_coefs_, solution_weights_ : list of ndarray
         Per pair of classes: the kept solutions' energies, ``alpha`` rows and weights.
+    fallback_used_ : bool
+        Whether ``fallback`` replaced the requested backend.
+    chain_break_fraction_ : float or None
+        Mean fraction of broken chains (QPU backends only).
+    embedding_size_ : dict or None
+        ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
+    qpu_access_time_ : float or None
+        QPU access time in microseconds, where the sampler reports it.
     sampler_ : dimod.Sampler
     sampler_info_ : list of dict
         The SampleSet ``info`` of each pair.
@@ -114,6 +127,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         top_k=20,
         temperature=None,
         decision_function_shape="ovr",
+        fallback=None,
         random_state=None,
     ):
         self.kernel = kernel
@@ -131,6 +145,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.top_k = top_k
         self.temperature = temperature
         self.decision_function_shape = decision_function_shape
+        self.fallback = fallback
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -230,6 +245,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.solution_weights_ = [d["weights"] for d in diagnostics]
         self.sampler_ = diagnostics[0]["sampler"]
         self.sampler_info_ = [d["info"] for d in diagnostics]
+        self._set_backend_diagnostics(self.sampler_info_)
 
     def _pairwise_decision(self, X):
         """SVC's one-vs-one decision values (positive towards the first class of a pair)."""

@@ -62,6 +62,11 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Number of distinct solutions kept.
     temperature : float, default=None
         Temperature of "boltzmann"; None uses the spread of the kept energies.
+    fallback : {"sa"} or None, default=None
+        What to do when the backend cannot be reached (no credentials, network
+        or solver failure): None raises; "sa" uses simulated annealing, warns
+        with ``BackendFallbackWarning`` and sets ``fallback_used_``. Never
+        applied unless asked for.
     random_state : int, RandomState instance or None, default=None
         Seeds the backend.
 
@@ -89,6 +94,14 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Their decoded ``[alpha, alpha*]`` rows.
     solution_weights_ : ndarray of shape (n_kept,)
         Weights with which they were combined.
+    fallback_used_ : bool
+        Whether ``fallback`` replaced the requested backend.
+    chain_break_fraction_ : float or None
+        Mean fraction of broken chains (QPU backends only).
+    embedding_size_ : dict or None
+        ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
+    qpu_access_time_ : float or None
+        QPU access time in microseconds, where the sampler reports it.
     sampler_ : dimod.Sampler
         The backend that solved the QUBO.
     sampler_info_ : dict
@@ -131,6 +144,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         combine="best",
         top_k=20,
         temperature=None,
+        fallback=None,
         random_state=None,
     ):
         self.kernel = kernel
@@ -149,6 +163,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.combine = combine
         self.top_k = top_k
         self.temperature = temperature
+        self.fallback = fallback
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -203,6 +218,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.solution_weights_ = weights
         self.sampler_ = sampler
         self.sampler_info_ = info
+        self._set_backend_diagnostics([info])
         return self
 
     def _set_model(self, X, beta, intercept: float) -> None:

@@ -1,0 +1,72 @@
+"""Leap's hybrid BQM solver, reached with Ocean's own credentials."""
+
+from __future__ import annotations
+
+import dimod
+
+from backends.errors import BackendUnavailableError, require_credentials, require_dwave_system
+
+__all__ = ["HybridSampler"]
+
+
+class HybridSampler(dimod.Sampler):
+    """dwave-system's LeapHybridSampler, created on first use and never pickled.
+
+    It takes QUBOs far beyond a QPU's clique capacity. Parameters are those
+    of ``LeapHybridSampler.sample`` (``time_limit`` in seconds).
+
+    Parameters
+    ----------
+    solver : str, optional
+        Name of the hybrid solver; the default picks Leap's BQM solver.
+    """
+
+    def __init__(self, *, solver: str | None = None) -> None:
+        self.solver = solver
+        self._child = None
+
+    def __getstate__(self) -> dict:
+        return {"solver": self.solver}  # the client (and its token) stays behind
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
+
+    def __repr__(self) -> str:
+        return f"HybridSampler(solver={self.solver!r})"
+
+    @property
+    def child(self) -> dimod.Sampler:
+        if self._child is None:
+            system = require_dwave_system()
+            require_credentials()
+            try:
+                config = {"solver": self.solver} if self.solver else {}
+                self._child = system.LeapHybridSampler(**config)
+            except Exception as error:
+                raise BackendUnavailableError(
+                    f"could not reach Leap's hybrid solver ({type(error).__name__}: {error})"
+                ) from error
+        return self._child
+
+    @property
+    def parameters(self) -> dict:
+        return {"time_limit": []}
+
+    @property
+    def properties(self) -> dict:
+        return {"solver": self.solver}
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters) -> dimod.SampleSet:
+        unknown = sorted(set(parameters) - set(self.parameters))
+        if unknown:
+            raise ValueError(f"unknown hybrid option(s) {unknown}; expected some of ['time_limit']")
+        child = self.child
+        try:
+            sampleset = child.sample(bqm, **parameters)
+            sampleset.resolve()
+        except Exception as error:
+            raise BackendUnavailableError(
+                f"the hybrid solver call failed ({type(error).__name__}: {error}); retry, or "
+                "pass fallback='sa' to the estimator to fall back on purpose"
+            ) from error
+        return sampleset
