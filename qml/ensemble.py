@@ -268,7 +268,7 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
         if n_subsets == 1:
             return [rng.permutation(len(y))]
         if counts.min() < n_subsets:
-            rare = classes[counts.argmin()]
+            rare = classes[counts.argmin()].tolist()
             raise ValueError(
                 f"subset_size={self.subset_size} splits {len(y)} samples into {n_subsets} "
                 f"subsets, but class {rare!r} has only {counts.min()} samples and every subset "

@@ -172,7 +172,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         classes, y_index = np.unique(y, return_inverse=True)
         if classes.size < 2:
             raise ValueError(
-                f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0]!r})"
+                f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0].tolist()!r})"
             )
         self._resolve_kernel(X)
         K = self._kernel(X, X)

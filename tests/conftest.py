@@ -1,3 +1,5 @@
+import socket
+
 import numpy as np
 import pytest
 
@@ -5,3 +7,28 @@ import pytest
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Every test runs offline: any attempt to open an internet connection fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            raise RuntimeError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture
+def no_dwave_config(monkeypatch, tmp_path):
+    """An Ocean configuration with no token anywhere (environment or dwave.conf)."""
+    for name in ("DWAVE_API_TOKEN", "DWAVE_API_SOLVER", "DWAVE_API_ENDPOINT", "DWAVE_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "dwave.conf"
+    empty.write_text("[defaults]\n")
+    monkeypatch.setenv("DWAVE_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))

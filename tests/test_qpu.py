@@ -1,0 +1,191 @@
+"""The QPU path, offline: MockDWaveSampler on Pegasus P16 through the real embedding code."""
+
+import pickle
+import sys
+
+import dimod
+import numpy as np
+import pytest
+from dwave.system.testing import MockDWaveSampler
+
+import backends.qpu as qpu
+from backends import BackendCapacityError, BackendUnavailableError, get_sampler
+from qml import QSVC, QSVR, BackendFallbackWarning
+
+SECRET = "hqml-test-secret-token"
+
+
+def _data(rng, n):
+    X = rng.uniform(-1, 1, size=(n, 2))
+    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
+
+
+class CountingMock(MockDWaveSampler):
+    """The mock QPU, counting submissions and holding a fake token the way a cloud client does."""
+
+    def __init__(self, *, fail_with=None):
+        from dwave.samplers import SimulatedAnnealingSampler
+
+        super().__init__(
+            topology_type="pegasus",
+            topology_shape=[16],
+            substitute_sampler=SimulatedAnnealingSampler(),
+            substitute_kwargs={"num_sweeps": 200},
+        )
+        self.config = {"token": SECRET}
+        self.submissions = 0
+        self.fail_with = fail_with
+
+    def sample(self, bqm, **kwargs):
+        self.submissions += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        return super().sample(bqm, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def counting_mock():
+    return CountingMock()
+
+
+@pytest.fixture
+def fake_qpu(monkeypatch, counting_mock):
+    """backend="qpu" served by the mock, with a (fake) token in the environment."""
+    monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
+    monkeypatch.setattr(qpu, "_child", lambda spec: counting_mock)
+    counting_mock.submissions = 0
+    counting_mock.fail_with = None
+    return counting_mock
+
+
+def test_mock_qpu_fit_reports_embedding_and_chain_breaks(rng):
+    X, y = _data(rng, 10)
+    model = QSVR(n_bits=3, backend="mock-qpu", num_reads=50, random_state=0).fit(X, y)
+    assert 0.0 <= model.chain_break_fraction_ <= 1.0
+    assert model.embedding_size_["physical_qubits"] >= 60
+    assert model.embedding_size_["max_chain_length"] >= 2
+    assert model.qpu_access_time_ > 0
+    assert model.fallback_used_ is False
+    assert model.sampler_info_["chain_strength"] > 0
+    # the decoded samples are valid: the best energy is the model's penalised dual
+    assert model.score(X, y) > 0.5
+
+
+def test_second_fit_of_the_same_size_reuses_the_embedding(rng):
+    qpu._EMBEDDINGS.clear()
+    X, y = _data(rng, 8)
+    first = QSVR(n_bits=2, backend="mock-qpu", num_reads=10).fit(X, y)
+    second = QSVR(n_bits=2, backend="mock-qpu", num_reads=10, C=2.0).fit(X + 0.1, y)
+    assert first.sampler_info_["embedding"]["reused"] is False
+    assert second.sampler_info_["embedding"]["reused"] is True
+    assert second.sampler_info_["embedding"]["embedding_seconds"] == 0.0
+
+
+def test_capacity_is_checked_before_submission(rng, fake_qpu):
+    X, y = _data(rng, 40)
+    model = QSVR(n_bits=3, backend="qpu")
+    with pytest.raises(
+        BackendCapacityError,
+        match=r"240 logical variables, but the largest clique .* holds 180\..*fewer bits"
+        r".*partition ensemble.*backend='hybrid'.*backend='sa'",
+    ):
+        model.fit(X, y)
+    assert fake_qpu.submissions == 0
+    assert not [k for k in vars(model) if k.endswith("_")]
+    assert isinstance(BackendCapacityError("x"), ValueError)
+
+
+def test_qpu_backend_runs_and_keeps_the_token_out_of_pickles_and_reprs(rng, fake_qpu):
+    X, y = _data(rng, 8)
+    model = QSVR(n_bits=2, backend="qpu", num_reads=20, random_state=0).fit(X, y)
+    assert fake_qpu.submissions == 1
+    assert SECRET.encode() not in pickle.dumps(model)
+    assert SECRET not in repr(model) + repr(model.sampler_) + repr(model.sampler_info_)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.predict(X), model.predict(X))
+
+
+def test_token_as_option_is_refused(rng):
+    X, y = _data(rng, 5)
+    with pytest.raises(ValueError, match=r"must not carry credentials .*DWAVE_API_TOKEN"):
+        QSVR(backend="qpu", backend_options={"token": SECRET}).fit(X, y)
+
+
+def test_failed_qpu_call_is_a_runtime_error(rng, fake_qpu):
+    fake_qpu.fail_with = ConnectionError("connection reset by peer")
+    X, y = _data(rng, 6)
+    with pytest.raises(BackendUnavailableError, match=r"qpu call failed \(ConnectionError"):
+        QSVR(n_bits=2, backend="qpu").fit(X, y)
+    assert issubclass(BackendUnavailableError, RuntimeError)
+
+
+def test_fallback_to_sa_only_when_asked_and_recorded(rng, fake_qpu):
+    fake_qpu.fail_with = TimeoutError("solver timed out")
+    X, y = _data(rng, 6)
+    with pytest.warns(BackendFallbackWarning, match=r"backend 'qpu' failed .*fallback='sa'"):
+        model = QSVR(n_bits=2, backend="qpu", fallback="sa", random_state=0).fit(X, y)
+    assert model.fallback_used_ is True
+    assert type(model.sampler_).__name__ == "ScheduledAnnealingSampler"
+    assert model.chain_break_fraction_ is None
+
+
+def test_missing_credentials_name_both_remedies(rng, no_dwave_config):
+    with pytest.raises(BackendUnavailableError, match=r"DWAVE_API_TOKEN.*dwave config create"):
+        get_sampler("qpu")
+    with pytest.raises(BackendUnavailableError, match=r"DWAVE_API_TOKEN.*dwave config create"):
+        get_sampler("hybrid")
+    X, y = _data(rng, 4)
+    model = QSVC(backend="qpu")
+    with pytest.raises(RuntimeError, match=r"no D-Wave API token found"):
+        model.fit(X, y > 0)
+    assert not [k for k in vars(model) if k.endswith("_")]
+
+
+def test_missing_dwave_system_names_the_install_command(monkeypatch):
+    monkeypatch.setitem(sys.modules, "dwave.system", None)
+    for name in ("qpu", "mock-qpu", "hybrid"):
+        with pytest.raises(BackendUnavailableError, match=r"pip install 'hqml\[qpu\]'"):
+            get_sampler(name)
+
+
+def test_unknown_qpu_option_is_a_value_error(rng):
+    bqm = dimod.BinaryQuadraticModel({0: 1.0}, {}, 0.0, "BINARY")
+    with pytest.raises(ValueError, match=r"unknown mock-qpu option\(s\) \['sweeps'\]"):
+        get_sampler("mock-qpu").sample(bqm, sweeps=10)
+
+
+def test_postprocessing_only_lowers_energies(rng):
+    X, y = _data(rng, 8)
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from qubo import Encoding, build_svr_qubo
+
+    bqm, _ = build_svr_qubo(rbf_kernel(X), y, Encoding(n_bits=3))
+    sampler = get_sampler("mock-qpu")
+    raw = sampler.sample(bqm, num_reads=30, postprocess=None)
+    polished = sampler.sample(bqm, num_reads=30)
+    assert polished.info["postprocess"] == "steepest"
+    assert polished.first.energy <= polished.info["raw_best_energy"] + 1e-12
+    assert "chain_break_fraction" in raw.record.dtype.names
+
+
+class FakeHybrid:
+    """Stands in for LeapHybridSampler: same call, solved locally by simulated annealing."""
+
+    def __init__(self, **config):
+        self.config = {"token": SECRET, **config}
+
+    def sample(self, bqm, time_limit=None):
+        return get_sampler("sa").sample(bqm, num_reads=10, seed=0)
+
+
+def test_hybrid_backend_with_a_stand_in(rng, monkeypatch):
+    import dwave.system
+
+    monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
+    monkeypatch.setattr(dwave.system, "LeapHybridSampler", FakeHybrid)
+    X, y = _data(rng, 30)  # 240 variables: beyond the QPU clique, fine for hybrid
+    model = QSVR(n_bits=4, backend="hybrid", backend_options={"time_limit": 5}).fit(X, y)
+    assert model.n_qubo_variables_ == 240
+    assert SECRET.encode() not in pickle.dumps(model)
+    assert model.score(X, y) > 0.5
