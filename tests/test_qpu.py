@@ -189,3 +189,21 @@ def test_hybrid_backend_with_a_stand_in(rng, monkeypatch):
     assert model.n_qubo_variables_ == 240
     assert SECRET.encode() not in pickle.dumps(model)
     assert model.score(X, y) > 0.5
+
+
+def test_qpu_options_reach_the_solver(rng, fake_qpu, monkeypatch):
+    seen = {}
+    original = CountingMock.sample
+
+    def spy(self, bqm, **kwargs):
+        seen.update(kwargs)
+        return original(self, bqm, **kwargs)
+
+    monkeypatch.setattr(CountingMock, "sample", spy)
+    X, y = _data(rng, 6)
+    options = {"annealing_time": 50.0, "auto_scale": True, "chain_strength": 2.5}
+    model = QSVR(n_bits=2, backend="qpu", num_reads=7, backend_options=options).fit(X, y)
+    assert seen["annealing_time"] == 50.0
+    assert seen["auto_scale"] is True
+    assert seen["num_reads"] == 7
+    assert model.sampler_info_["chain_strength"] == 2.5
