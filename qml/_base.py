@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from backends import (
     BackendCapacityError,
@@ -37,7 +37,14 @@ class QuantumSVMBase(BaseEstimator):
     """Base class of QSVR and QSVC; not for direct use."""
 
     _parameter_constraints: dict = {
-        "kernel": [StrOptions(set(KERNELS)), callable],
+        "kernel": [StrOptions({*KERNELS, "quantum"}), callable],
+        "feature_map": [
+            StrOptions({"z", "zz", "pauli"}),
+            HasMethods(["assign_parameters"]),
+            HasMethods(["evaluate"]),
+        ],
+        "reps": [Interval(Integral, 1, None, closed="left")],
+        "entanglement": [str, list],
         "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0.0, None, closed="neither")],
         "degree": [Interval(Integral, 0, None, closed="left")],
         "coef0": [Interval(Real, None, None, closed="neither")],
@@ -70,11 +77,26 @@ class QuantumSVMBase(BaseEstimator):
                 f"kernel='precomputed' expects a square training Gram matrix; got shape {X.shape}"
             )
         self._gamma = resolve_gamma(self.gamma, X) if self.kernel != "precomputed" else 0.0
-        self.kernel_ = self.kernel
+        self.kernel_ = self._quantum_kernel(X) if self.kernel == "quantum" else self.kernel
+
+    def _quantum_kernel(self, X: NDArray[np.float64]):
+        """The fidelity kernel, its feature map as wide as the data (checked here, in fit)."""
+        from backends.quantum_kernel import QuantumKernel
+
+        kernel = QuantumKernel(self.feature_map, reps=self.reps, entanglement=self.entanglement)
+        width = kernel.circuit(X.shape[1]).num_parameters
+        if width != X.shape[1]:
+            raise ValueError(
+                f"the feature map takes {width} features but X has {X.shape[1]}; "
+                "use a circuit with one parameter per feature"
+            )
+        return kernel
 
     def _kernel(self, X: NDArray[np.float64], Y: NDArray[np.float64]) -> NDArray[np.float64]:
         if self.kernel == "precomputed":
             return X
+        if self.kernel == "quantum":
+            return self.kernel_(X, Y)
         return kernel_matrix(
             self.kernel, X, Y, gamma=self._gamma, degree=self.degree, coef0=self.coef0
         )

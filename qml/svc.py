@@ -27,10 +27,20 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"} or callable, default="rbf"
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum"} or callable
+        Default "rbf".
         Kernel, as in :class:`sklearn.svm.SVC`.
     gamma : {"scale", "auto"} or float, default="scale"
         Kernel coefficient for "rbf", "poly" and "sigmoid".
+    feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
+        Feature map of ``kernel="quantum"``: the fidelity kernel
+        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.quantum_kernel.QuantumKernel`).
+        A library map gets one qubit per feature, resolved in ``fit``.
+        Scale features to about ``[0, pi]`` first (``MinMaxScaler``).
+    reps : int, default=2
+        Repetitions of a library feature map.
+    entanglement : str or list, default="full"
+        Entanglement of a library feature map.
     degree : int, default=3
         Degree of the "poly" kernel.
     coef0 : float, default=0.0
@@ -114,6 +124,9 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         *,
         kernel="rbf",
         gamma="scale",
+        feature_map="zz",
+        reps=2,
+        entanglement="full",
         degree=3,
         coef0=0.0,
         C=1.0,
@@ -132,6 +145,9 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     ):
         self.kernel = kernel
         self.gamma = gamma
+        self.feature_map = feature_map
+        self.reps = reps
+        self.entanglement = entanglement
         self.degree = degree
         self.coef0 = coef0
         self.C = C

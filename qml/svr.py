@@ -27,11 +27,21 @@ class QSVR(RegressorMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed"} or callable, default="rbf"
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum"} or callable
+        Default "rbf".
         Kernel, as in :class:`sklearn.svm.SVR`. A callable takes ``(X, Y)``
         and returns the Gram matrix.
     gamma : {"scale", "auto"} or float, default="scale"
         Kernel coefficient for "rbf", "poly" and "sigmoid".
+    feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
+        Feature map of ``kernel="quantum"``: the fidelity kernel
+        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.quantum_kernel.QuantumKernel`).
+        A library map gets one qubit per feature, resolved in ``fit``.
+        Scale features to about ``[0, pi]`` first (``MinMaxScaler``).
+    reps : int, default=2
+        Repetitions of a library feature map.
+    entanglement : str or list, default="full"
+        Entanglement of a library feature map.
     degree : int, default=3
         Degree of the "poly" kernel.
     coef0 : float, default=0.0
@@ -130,6 +140,9 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         *,
         kernel="rbf",
         gamma="scale",
+        feature_map="zz",
+        reps=2,
+        entanglement="full",
         degree=3,
         coef0=0.0,
         C=1.0,
@@ -149,6 +162,9 @@ class QSVR(RegressorMixin, QuantumSVMBase):
     ):
         self.kernel = kernel
         self.gamma = gamma
+        self.feature_map = feature_map
+        self.reps = reps
+        self.entanglement = entanglement
         self.degree = degree
         self.coef0 = coef0
         self.C = C

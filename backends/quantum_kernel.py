@@ -1,0 +1,201 @@
+"""Fidelity quantum kernels ``k(x, y) = |<phi(x)|phi(y)>|**2`` as scikit-learn kernel callables."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.linalg.blas import zherk
+
+__all__ = ["FEATURE_MAPS", "MAX_STATEVECTOR_QUBITS", "QuantumKernel", "make_psd"]
+
+FEATURE_MAPS = ("z", "zz", "pauli")
+MAX_STATEVECTOR_QUBITS = 24
+
+
+def _require_qiskit():
+    try:
+        import qiskit
+    except ImportError as error:
+        from backends.errors import BackendUnavailableError
+
+        raise BackendUnavailableError(
+            "quantum kernels need Qiskit, which is not installed; install it with "
+            "`pip install 'hqml[quantum]'`"
+        ) from error
+    return qiskit
+
+
+def make_psd(gram: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Nearest positive semidefinite matrix (negative eigenvalues clipped to 0)."""
+    values, vectors = np.linalg.eigh(0.5 * (gram + gram.T))
+    return (vectors * np.clip(values, 0.0, None)) @ vectors.T
+
+
+class QuantumKernel:
+    """Fidelity kernel of a quantum feature map, callable as ``kernel(X, Y) -> Gram``.
+
+    Exact path: each point's statevector is simulated once (``N + M`` in
+    all, batched, see :mod:`backends.statevector`) and the Gram matrix is
+    ``|S_X S_Y^dagger|**2``; for ``Y is None`` only one triangle is computed
+    (BLAS ``zherk``). Hardware path: any qiskit-machine-learning
+    ``BaseKernel`` (e.g. ``FidelityQuantumKernel`` with a Sampler primitive)
+    is evaluated as it is.
+
+    Parameters
+    ----------
+    feature_map : {"zz", "z", "pauli"}, QuantumCircuit or BaseKernel, default="zz"
+        A Qiskit library feature map whose width follows the data, a
+        parameterised circuit with one parameter per feature, or a
+        qiskit-machine-learning kernel.
+    reps : int, default=2
+        Repetitions of a library feature map.
+    entanglement : str, default="full"
+        Entanglement of a library feature map ("full", "linear", "circular", ...).
+    alpha : float, default=2.0
+        Rotation scale of a library feature map.
+    paulis : list of str, default=None
+        Pauli strings of the "pauli" feature map (Qiskit's default: Z, ZZ).
+    shots : int, default=None
+        Emulate a finite number of measurement shots per entry (binomial
+        noise on each fidelity); symmetric Gram matrices are then repaired
+        to be positive semidefinite.
+    random_state : int or None, default=None
+        Seeds the shot noise.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> kernel = QuantumKernel("zz", reps=1)
+    >>> gram = kernel(np.array([[0.1, 0.2], [0.3, 0.4]]))
+    >>> gram.shape, bool(np.allclose(np.diag(gram), 1.0))
+    ((2, 2), True)
+    """
+
+    def __init__(
+        self,
+        feature_map="zz",
+        *,
+        reps: int = 2,
+        entanglement="full",
+        alpha: float = 2.0,
+        paulis=None,
+        shots: int | None = None,
+        random_state: int | None = None,
+    ) -> None:
+        self.feature_map = feature_map
+        self.reps = reps
+        self.entanglement = entanglement
+        self.alpha = alpha
+        self.paulis = paulis
+        self.shots = shots
+        self.random_state = random_state
+        self._compiled: dict[int, object] = {}
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_compiled"] = {}  # rebuilt on demand
+        return state
+
+    def __repr__(self) -> str:
+        name = self.feature_map if isinstance(self.feature_map, str) else type(self.feature_map)
+        return f"QuantumKernel({name!r}, reps={self.reps}, entanglement={self.entanglement!r})"
+
+    @property
+    def is_qiskit_kernel(self) -> bool:
+        return hasattr(self.feature_map, "evaluate") and hasattr(self.feature_map, "feature_map")
+
+    def circuit(self, n_features: int):
+        """The feature-map circuit for ``n_features`` inputs."""
+        _require_qiskit()
+        from qiskit.circuit.library import pauli_feature_map, z_feature_map, zz_feature_map
+
+        if self.is_qiskit_kernel:
+            return self.feature_map.feature_map
+        if not isinstance(self.feature_map, str):
+            return self.feature_map
+        if self.feature_map not in FEATURE_MAPS:
+            raise ValueError(
+                f"unknown feature map {self.feature_map!r}; expected one of {FEATURE_MAPS}, "
+                "a parameterised QuantumCircuit or a qiskit-machine-learning kernel"
+            )
+        common = {"reps": self.reps, "entanglement": self.entanglement, "alpha": self.alpha}
+        if self.feature_map == "z":
+            return z_feature_map(n_features, reps=self.reps, alpha=self.alpha)
+        if self.feature_map == "zz":
+            return zz_feature_map(n_features, **common)
+        return pauli_feature_map(n_features, paulis=self.paulis, **common)
+
+    def _check(self, X: ArrayLike, name: str) -> NDArray[np.float64]:
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array of samples x features; got {X.ndim}-D")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(
+                f"{name} contains NaN or infinity; the feature map needs finite angles"
+            )
+        return X
+
+    def _batched(self, n_features: int):
+        from backends.statevector import BatchedCircuit
+
+        if n_features not in self._compiled:
+            circuit = self.circuit(n_features)
+            if circuit.num_parameters != n_features:
+                raise ValueError(
+                    f"the feature map has {circuit.num_parameters} parameters but the data has "
+                    f"{n_features} features; they must match"
+                )
+            if circuit.num_qubits > MAX_STATEVECTOR_QUBITS:
+                raise ValueError(
+                    f"the exact statevector path holds at most {MAX_STATEVECTOR_QUBITS} qubits; "
+                    f"this feature map has {circuit.num_qubits}. Reduce the features (e.g. PCA) "
+                    "or pass a sampler-based qiskit-machine-learning kernel"
+                )
+            self._compiled[n_features] = BatchedCircuit(circuit)
+        return self._compiled[n_features]
+
+    def statevectors(self, X: ArrayLike) -> NDArray[np.complex128]:
+        """One statevector per row of ``X``, shape ``(N, 2**n_qubits)``."""
+        X = self._check(X, "X")
+        return self._batched(X.shape[1]).statevectors(X)
+
+    def __call__(self, X: ArrayLike, Y: ArrayLike | None = None) -> NDArray[np.float64]:
+        X = self._check(X, "X")
+        symmetric = Y is None
+        Y = X if symmetric else self._check(Y, "Y")
+        if X.shape[1] != Y.shape[1]:
+            raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}; they must match")
+        if self.is_qiskit_kernel:
+            gram = self.feature_map.evaluate(X, None if symmetric else Y)
+            return np.asarray(gram, dtype=float)
+        if symmetric:
+            gram = self._symmetric_gram(self.statevectors(X))
+        else:
+            overlaps = self.statevectors(X).conj() @ self.statevectors(Y).T
+            gram = np.abs(overlaps) ** 2
+        return self._with_shot_noise(gram, symmetric)
+
+    @staticmethod
+    def _symmetric_gram(states: NDArray[np.complex128]) -> NDArray[np.float64]:
+        # zherk forms only the upper triangle of S S^H: half the work of a full product.
+        upper = zherk(1.0, np.ascontiguousarray(states.conj()), lower=0)
+        gram = np.abs(np.triu(upper)) ** 2
+        gram = gram + np.triu(gram, 1).T
+        np.fill_diagonal(gram, 1.0)
+        return gram
+
+    def _with_shot_noise(self, gram: NDArray[np.float64], symmetric: bool) -> NDArray[np.float64]:
+        if self.shots is None:
+            return gram
+        if not isinstance(self.shots, Integral) or self.shots < 1:
+            raise ValueError(f"shots must be a positive integer or None; got {self.shots!r}")
+        rng = np.random.default_rng(self.random_state)
+        noisy = rng.binomial(self.shots, np.clip(gram, 0.0, 1.0)) / self.shots
+        if not symmetric:
+            return noisy
+        noisy = np.triu(noisy, 1)
+        noisy = noisy + noisy.T
+        np.fill_diagonal(noisy, 1.0)  # compute-uncompute of a state with itself is exact
+        return make_psd(noisy)
