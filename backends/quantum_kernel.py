@@ -30,7 +30,8 @@ def _require_qiskit():
 def make_psd(gram: NDArray[np.float64]) -> NDArray[np.float64]:
     """Nearest positive semidefinite matrix (negative eigenvalues clipped to 0)."""
     values, vectors = np.linalg.eigh(0.5 * (gram + gram.T))
-    return (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    repaired = (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    return 0.5 * (repaired + repaired.T)
 
 
 class QuantumKernel:
@@ -121,11 +122,14 @@ class QuantumKernel:
                 "a parameterised QuantumCircuit or a qiskit-machine-learning kernel"
             )
         common = {"reps": self.reps, "entanglement": self.entanglement, "alpha": self.alpha}
-        if self.feature_map == "z":
+        # With one feature there are no pairs: ZZ reduces to Z, and Pauli terms
+        # wider than the data are dropped (Qiskit refuses them otherwise).
+        if self.feature_map == "z" or (self.feature_map == "zz" and n_features < 2):
             return z_feature_map(n_features, reps=self.reps, alpha=self.alpha)
         if self.feature_map == "zz":
             return zz_feature_map(n_features, **common)
-        return pauli_feature_map(n_features, paulis=self.paulis, **common)
+        paulis = [p for p in (self.paulis or ["Z", "ZZ"]) if len(p) <= n_features]
+        return pauli_feature_map(n_features, paulis=paulis, **common)
 
     def _check(self, X: ArrayLike, name: str) -> NDArray[np.float64]:
         X = np.asarray(X, dtype=float)

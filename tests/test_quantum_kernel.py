@@ -1,0 +1,145 @@
+"""Quantum kernels against Qiskit's and qiskit-machine-learning's reference implementations."""
+
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import ParameterVector
+from qiskit.circuit.library import pauli_feature_map, z_feature_map, zz_feature_map
+from qiskit.quantum_info import Statevector
+from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityStatevectorKernel
+from sklearn.base import clone
+from sklearn.svm import SVC, SVR
+
+from backends.quantum_kernel import QuantumKernel
+from qml import QSVC, QSVR
+
+FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state": 0}
+
+
+def _angles(rng, n, d):
+    return rng.uniform(0, np.pi, size=(n, d))
+
+
+@pytest.mark.parametrize(
+    ("name", "reference", "options"),
+    [
+        ("zz", zz_feature_map(3, reps=2), {}),
+        (
+            "zz",
+            zz_feature_map(3, reps=1, entanglement="linear"),
+            {"reps": 1, "entanglement": "linear"},
+        ),
+        ("z", z_feature_map(3, reps=2), {}),
+        ("pauli", pauli_feature_map(3, reps=2, paulis=["X", "ZY"]), {"paulis": ["X", "ZY"]}),
+    ],
+)
+def test_equals_fidelity_statevector_kernel(rng, name, reference, options):
+    X, Y = _angles(rng, 25, 3), _angles(rng, 7, 3)
+    ours = QuantumKernel(name, **options)
+    theirs = FidelityStatevectorKernel(feature_map=reference)
+    np.testing.assert_allclose(ours(X), theirs.evaluate(X), atol=1e-10)
+    np.testing.assert_allclose(ours(X, Y), theirs.evaluate(X, Y), atol=1e-10)
+
+
+def test_user_circuit_statevectors_match_qiskit(rng):
+    x = ParameterVector("x", 3)
+    circuit = QuantumCircuit(3)
+    for q in range(3):
+        circuit.ry(x[q], q)
+        circuit.rx(0.3 * x[q] ** 2, q)
+    circuit.cx(0, 1)
+    circuit.crz(x[0] - x[2], 1, 2)
+    circuit.u(x[1], 0.2, x[2], 0)
+    X = _angles(rng, 6, 3)
+    states = QuantumKernel(circuit).statevectors(X)
+    for row, state in zip(X, states, strict=True):
+        expected = Statevector(circuit.assign_parameters(row)).data
+        assert abs(abs(np.vdot(expected, state)) - 1.0) < 1e-12
+
+
+def test_qiskit_kernel_with_sampler_primitive_is_accepted(rng):
+    X = _angles(rng, 6, 2)
+    sampler_kernel = FidelityQuantumKernel(feature_map=zz_feature_map(2, reps=1))
+    wrapped = QuantumKernel(sampler_kernel)
+    np.testing.assert_allclose(wrapped(X), QuantumKernel("zz", reps=1)(X), atol=1e-8)
+
+
+def test_shot_noise_is_unbiased_and_repaired_to_psd(rng):
+    X = _angles(rng, 30, 3)
+    exact = QuantumKernel("zz")(X)
+    noisy = QuantumKernel("zz", shots=2000, random_state=0)(X)
+    np.testing.assert_allclose(noisy, noisy.T)
+    assert np.linalg.eigvalsh(noisy).min() > -1e-10
+    assert 0 < np.abs(noisy - exact).mean() < 0.02
+    off = ~np.eye(30, dtype=bool)
+    raw = np.random.default_rng(0).binomial(2000, exact[off]) / 2000
+    assert abs(raw.mean() - exact[off].mean()) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("kernel", "X", "message"),
+    [
+        (QuantumKernel("zz"), np.array([[0.1, np.nan]]), r"X contains NaN or infinity"),
+        (QuantumKernel("zz"), np.zeros((2, 25)), r"at most 24 qubits; this feature map has 25"),
+        (QuantumKernel("xy"), np.zeros((2, 2)), r"unknown feature map 'xy'"),
+        (QuantumKernel(zz_feature_map(3)), np.zeros((2, 2)), r"3 parameters but the data has 2"),
+        (QuantumKernel("zz", shots=0), np.zeros((3, 2)), r"shots must be a positive integer"),
+    ],
+)
+def test_bad_input_is_explained(kernel, X, message):
+    with pytest.raises(ValueError, match=message):
+        kernel(X)
+
+
+def test_qsvc_with_quantum_kernel_rebuilds_its_decision(rng):
+    X = _angles(rng, 30, 3)
+    y = (np.sin(X[:, 0]) > np.cos(X[:, 1])).astype(int)
+    model = QSVC(kernel="quantum", reps=1, **FAST).fit(X, y)
+    assert isinstance(model.kernel_, QuantumKernel)
+    X_new = _angles(rng, 5, 3)
+    gram = QuantumKernel("zz", reps=1)(X_new, model.support_vectors_)
+    expected = gram @ model.dual_coef_[0] + model.intercept_[0]
+    np.testing.assert_allclose(model.decision_function(X_new), expected, atol=1e-10)
+    assert clone(model).get_params()["feature_map"] == "zz"
+
+
+def test_feature_map_width_is_checked_in_fit(rng):
+    with pytest.raises(ValueError, match=r"takes 3 features but X has 4"):
+        QSVR(kernel="quantum", feature_map=zz_feature_map(3), **FAST).fit(
+            _angles(rng, 6, 4), rng.normal(size=6)
+        )
+
+
+def test_classical_svm_on_the_same_kernel_equals_precomputed(rng):
+    X, y = _angles(rng, 40, 2), rng.normal(size=40)
+    kernel = QuantumKernel("zz", reps=2)
+    direct = SVR(kernel=kernel, tol=1e-10).fit(X, y)
+    precomputed = SVR(kernel="precomputed", tol=1e-10).fit(kernel(X), y)
+    X_new = _angles(rng, 4, 2)
+    expected = precomputed.predict(kernel(X_new, X))
+    np.testing.assert_allclose(direct.predict(X_new), expected, atol=1e-6)
+    labels = (y > 0).astype(int)
+    svc = SVC(kernel=kernel, tol=1e-10).fit(X, labels)
+    svc_pre = SVC(kernel="precomputed", tol=1e-10).fit(kernel(X), labels)
+    np.testing.assert_allclose(
+        svc.decision_function(X_new), svc_pre.decision_function(kernel(X_new, X)), atol=1e-6
+    )
+
+
+def test_qsvc_quantum_kernel_on_scaled_blobs():
+    """The data of scikit-learn's check_classifiers_train, scaled as documented."""
+    from sklearn.datasets import make_blobs
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    X, y = make_blobs(n_samples=300, random_state=0)
+    model = make_pipeline(MinMaxScaler((0, np.pi)), QSVC(kernel="quantum", reps=1, **FAST)).fit(
+        X, y
+    )
+    assert model.score(X, y) > 0.83
+
+
+def test_one_feature_reduces_zz_to_z(rng):
+    X = _angles(rng, 5, 1)
+    np.testing.assert_allclose(QuantumKernel("zz")(X), QuantumKernel("z")(X))
+    np.testing.assert_allclose(QuantumKernel("pauli")(X), QuantumKernel("z")(X))
