@@ -1,0 +1,131 @@
+"""Quantum-kernel speed against qiskit-machine-learning, scale, and accuracy on digits.
+
+1. Gram matrix, N = 1,000, 4 qubits, ZZ feature map, reps = 2: hqml's
+   QuantumKernel against FidelityStatevectorKernel.evaluate.
+2. N = 100: against FidelityQuantumKernel with its default Sampler.
+3. 8 qubits, N = 2,000: time and peak memory (tracemalloc).
+4. scikit-learn's digits, PCA to n qubits, MinMaxScaler to [0, top] with top
+   = pi (the customary range) and 0.5 (a narrower kernel bandwidth, after
+   Shaydulin & Wild, PRA 106, 042407, 2022): QSVC (simulated annealing) and
+   SVC on the same quantum kernel, and SVC with RBF.
+
+Both sides of every ratio run in this process, one after the other, with
+imports and circuit libraries warmed up first.
+
+    python -m experiments.benchmarks.quantum_kernel [--splits 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+
+import numpy as np
+from qiskit.circuit.library import zz_feature_map
+from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityStatevectorKernel
+from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC
+
+from backends.quantum_kernel import QuantumKernel
+from qml import QSVC
+
+
+def _timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - start
+
+
+def _angles(n: int, d: int, seed: int = 0):
+    return np.random.default_rng(seed).uniform(0, np.pi, size=(n, d))
+
+
+def speed() -> None:
+    warm = _angles(4, 4)
+    QuantumKernel("zz", reps=2)(warm)
+    FidelityStatevectorKernel(feature_map=zz_feature_map(4, reps=2)).evaluate(warm)
+    FidelityQuantumKernel(feature_map=zz_feature_map(4, reps=2)).evaluate(warm)
+
+    print(f"{'comparison':<46} {'hqml s':>8} {'peer s':>8} {'speed-up':>9} {'max |diff|':>11}")
+    X = _angles(1000, 4)
+    ours, t_ours = _timed(QuantumKernel("zz", reps=2), X)
+    peer = FidelityStatevectorKernel(feature_map=zz_feature_map(4, reps=2))
+    theirs, t_peer = _timed(peer.evaluate, X)
+    print(
+        f"{'N=1000, 4q: FidelityStatevectorKernel':<46} {t_ours:>8.3f} {t_peer:>8.3f} "
+        f"{t_peer / t_ours:>9.1f} {np.abs(ours - theirs).max():>11.1e}"
+    )
+    X = _angles(100, 4, seed=1)
+    ours, t_ours = _timed(QuantumKernel("zz", reps=2), X)
+    peer = FidelityQuantumKernel(feature_map=zz_feature_map(4, reps=2))
+    theirs, t_peer = _timed(peer.evaluate, X)
+    print(
+        f"{'N=100, 4q: FidelityQuantumKernel (Sampler)':<46} {t_ours:>8.3f} {t_peer:>8.3f} "
+        f"{t_peer / t_ours:>9.1f} {np.abs(ours - theirs).max():>11.1e}"
+    )
+
+
+def scale() -> None:
+    X = _angles(2000, 8, seed=2)
+    tracemalloc.start()
+    gram, seconds = _timed(QuantumKernel("zz", reps=2), X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(
+        f"\n8 qubits, N=2000: {seconds:.2f} s, peak traced memory {peak / 2**20:.0f} MiB "
+        f"(Gram {gram.nbytes / 2**20:.0f} MiB)"
+    )
+
+
+def _digits(classes, n_train: int, n_qubits: int, seed: int, top: float):
+    X, y = load_digits(return_X_y=True)
+    keep = np.isin(y, classes)
+    X, y = X[keep], y[keep]
+    order = np.random.default_rng(seed).permutation(len(y))
+    train, test = order[:n_train], order[n_train : n_train + 300]
+    prep = make_pipeline(PCA(n_qubits, random_state=seed), MinMaxScaler((0, top)))
+    prep.fit(X[train])
+    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
+
+
+def accuracy(splits: int) -> None:
+    print(f"\nDigits, PCA to n qubits, ZZ map reps=2; test accuracy, mean over {splits} splits")
+    header = (
+        f"{'task':<16} {'qubits':>6} {'range':>9} {'QSVC q (SA)':>12} {'SVC q':>7} {'SVC rbf':>8}"
+    )
+    print(header)
+    tasks = [("binary 3 vs 5", (3, 5), 60), ("multiclass 0-4", (0, 1, 2, 3, 4), 100)]
+    for label, classes, n_train in tasks:
+        for n_qubits in (4, 6):
+            for top, top_label in ((np.pi, "[0, pi]"), (0.5, "[0, 0.5]")):
+                scores = []
+                for seed in range(splits):
+                    X, y, X_test, y_test = _digits(classes, n_train, n_qubits, seed, top)
+                    kernel = QuantumKernel("zz", reps=2)
+                    qsvc = QSVC(kernel="quantum", reps=2, C=1.0, num_reads=50, random_state=seed)
+                    scores.append(
+                        (
+                            qsvc.fit(X, y).score(X_test, y_test),
+                            SVC(kernel=kernel, C=1.0).fit(X, y).score(X_test, y_test),
+                            SVC(C=1.0).fit(X, y).score(X_test, y_test),
+                        )
+                    )
+                q, s, r = np.mean(scores, axis=0)
+                print(f"{label:<16} {n_qubits:>6} {top_label:>9} {q:>12.3f} {s:>7.3f} {r:>8.3f}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--splits", type=int, default=5)
+    args = parser.parse_args(argv)
+    speed()
+    scale()
+    accuracy(args.splits)
+
+
+if __name__ == "__main__":
+    main()
