@@ -1,48 +1,162 @@
-"""The ``hqml`` command line."""
+"""The ``hqml`` command line: benchmarks and learning-curve generation."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from experiments import regression
 
 
+def _fail(message: str) -> int:
+    print(f"hqml: error: {message}", file=sys.stderr)
+    return 2
+
+
 def _bench(args: argparse.Namespace) -> int:
-    settings = regression.RegressionBenchmark(n_splits=args.splits, seed=args.seed)
+    from experiments import lc_benchmark as lc
+    from experiments.curves import CurveFileError, load_curves
+
+    settings = lc.CurveBenchmark(
+        fractions=tuple(args.fractions),
+        train_sizes=tuple(args.train_sizes),
+        n_splits=args.splits,
+        seed=args.seed,
+        mock_qpu_sizes=() if args.no_mock_qpu else (20,),
+    )
+    try:
+        curves = load_curves(args.curves)
+        settings.validate(curves)
+    except (CurveFileError, ValueError) as error:
+        return _fail(str(error))
     print(
-        f"QSVR (simulated annealing) vs SVR vs OLS on diabetes: "
-        f"N in {settings.train_sizes}, {settings.n_splits} random splits, "
-        f"C={settings.C}, epsilon={settings.epsilon}, gamma={settings.gamma}, "
-        f"n_bits={settings.n_bits}"
+        f"Learning-curve extrapolation on {curves.n_runs} curves x {curves.n_epochs} epochs "
+        f"({Path(curves.source).name}); fractions {settings.fractions}, n_train "
+        f"{settings.train_sizes}, {settings.n_splits} splits"
     )
     start = time.perf_counter()
-    rows = regression.run(settings, n_jobs=args.jobs, progress=not args.quiet)
-    print("\nHeld-out R^2 (mean ± std over splits)")
-    print(regression.r2_table(rows))
-    print(f"\n{time.perf_counter() - start:.0f} s")
+    rows, details = lc.run(curves, settings, n_jobs=args.jobs, progress=not args.quiet)
+    summary = lc.summarise(rows)
+    print(lc.format_table(summary))
+    elapsed = time.perf_counter() - start
+    written = _write_bench_results(
+        Path(args.output), curves, settings, rows, summary, details, elapsed
+    )
+    print(f"\n{elapsed:.0f} s; wrote {', '.join(str(p) for p in written)}")
     return 0
+
+
+def _write_bench_results(output, curves, settings, rows, summary, details, elapsed):
+    from experiments import lc_benchmark as lc
+    from experiments import report
+    from experiments.curves import observed_epochs
+
+    digest = hashlib.sha256(Path(curves.source).read_bytes()).hexdigest()
+    payload = {
+        "benchmark": "learning-curve extrapolation",
+        "settings": settings.as_dict(),
+        "curves": {"path": curves.source, "sha256": digest, "runs": curves.n_runs},
+        "versions": report.versions(),
+        "seconds": elapsed,
+        "summary": summary,
+        "results": rows,
+    }
+    written = [
+        report.write_csv(output / "results.csv", rows),
+        report.write_csv(output / "summary.csv", summary),
+        report.write_json(output / "results.json", payload),
+        report.plot_r2(summary, output / "r2_by_method.png"),
+    ]
+    fraction, n_train = max(settings.fractions), min(settings.train_sizes)
+    detail = details[(fraction, n_train)]
+    shown = [m for m in (lc.QSVR_SA, lc.SVR_SAME, lc.OLS) if m in detail["predictions"]]
+    title = f"r = {fraction}, n_train = {n_train}, split 0"
+    written.append(
+        report.plot_predicted_vs_true(detail, output / "predicted_vs_true.png", shown, title)
+    )
+    observed = observed_epochs(fraction, curves.n_epochs)
+    written.append(
+        report.plot_curves(curves.accuracy, detail, observed, output / "curves.png", shown)
+    )
+    return written
+
+
+def _regression(args: argparse.Namespace) -> int:
+    settings = regression.RegressionBenchmark(n_splits=args.splits, seed=args.seed)
+    rows = regression.run(settings, n_jobs=args.jobs, progress=not args.quiet)
+    print(regression.r2_table(rows))
+    return 0
+
+
+def _generate_curves(args: argparse.Namespace) -> int:
+    from experiments.curve_generator import generate
+
+    try:
+        path = generate(
+            args.dataset,
+            runs=args.runs,
+            epochs=args.epochs,
+            output=args.output,
+            seed=args.seed,
+            cifar_dir=args.cifar_dir,
+            n_jobs=args.jobs,
+        )
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        return _fail(str(error))
+    print(f"wrote {path}")
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1; got {value}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hqml", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    bench = commands.add_parser("bench", help="run the default benchmark and print an R^2 table")
-    bench.add_argument("--splits", type=int, default=20, help="random splits per size")
-    bench.add_argument("--seed", type=int, default=0, help="seed of the splits")
+
+    bench = commands.add_parser("bench", help="learning-curve benchmark: QSVR vs SVR vs OLS")
+    bench.add_argument("--curves", help="curve file (default: the shipped digits curves)")
+    bench.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5])
+    bench.add_argument("--train-sizes", type=_positive, nargs="+", default=[20, 50, 100])
+    bench.add_argument("--splits", type=_positive, default=20, help="random splits per cell")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--output", default="results", help="folder for CSV, JSON and PNG files")
+    bench.add_argument("--no-mock-qpu", action="store_true", help="skip the mock-QPU QSVR")
     bench.add_argument("--jobs", type=int, default=-1, help="parallel workers (joblib)")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.set_defaults(handler=_bench)
+
+    reg = commands.add_parser("regression", help="QSVR vs SVR vs OLS on scikit-learn's diabetes")
+    reg.add_argument("--splits", type=_positive, default=20)
+    reg.add_argument("--seed", type=int, default=0)
+    reg.add_argument("--jobs", type=int, default=-1)
+    reg.add_argument("--quiet", action="store_true")
+    reg.set_defaults(handler=_regression)
+
+    curves = commands.add_parser("curves", help="learning-curve datasets")
+    curve_commands = curves.add_subparsers(dest="curves_command", required=True)
+    generate = curve_commands.add_parser("generate", help="train networks and record curves")
+    generate.add_argument("--dataset", choices=["digits", "mnist1d", "cifar10"], default="digits")
+    generate.add_argument("--runs", type=_positive, default=400)
+    generate.add_argument("--epochs", type=_positive, default=50)
+    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--cifar-dir", help="folder with the CIFAR-10 python batches")
+    generate.add_argument("--output", required=True, help="curve file to write (.csv or .csv.gz)")
+    generate.add_argument("--jobs", type=int, default=-1)
+    generate.set_defaults(handler=_generate_curves)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "splits", 1) < 1:
-        print(f"hqml: --splits must be at least 1; got {args.splits}", file=sys.stderr)
-        return 2
     return args.handler(args)
 
 

@@ -1,6 +1,8 @@
 import subprocess
 import sys
 
+import pytest
+
 
 def test_import_qml_pulls_in_no_quantum_sdk():
     code = (
@@ -16,5 +18,6 @@ def test_import_qml_pulls_in_no_quantum_sdk():
 def test_cli_rejects_zero_splits(capsys):
     from experiments.cli import main
 
-    assert main(["bench", "--splits", "0"]) == 2
-    assert "--splits must be at least 1; got 0" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["bench", "--splits", "0"])
+    assert "must be at least 1; got 0" in capsys.readouterr().err

@@ -1,0 +1,182 @@
+"""Learning curves: the shipped dataset, its validation, and the features built from it.
+
+A curve file is a (optionally gzipped) CSV with one row per training run:
+configuration columns (``run``, ``dataset``, ``architecture``, ``width``,
+``depth``, ``optimizer``, ``learning_rate``, ``batch_size``,
+``weight_decay``, ``dropout``, ``seed``) followed by ``acc_001 ..
+acc_NNN``, the validation accuracy after every epoch.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+CONFIG_COLUMNS = (
+    "run",
+    "dataset",
+    "architecture",
+    "width",
+    "depth",
+    "optimizer",
+    "learning_rate",
+    "batch_size",
+    "weight_decay",
+    "dropout",
+    "seed",
+)
+DEFAULT_CURVES = "learning_curves_digits.csv.gz"
+
+
+class CurveFileError(ValueError):
+    """A learning-curve file that cannot be used as it is."""
+
+
+@dataclass(frozen=True)
+class Curves:
+    """Validation-accuracy curves (``accuracy[run, epoch]``) and each run's configuration."""
+
+    accuracy: NDArray[np.float64]
+    configs: list[dict]
+    source: str
+
+    @property
+    def n_runs(self) -> int:
+        return self.accuracy.shape[0]
+
+    @property
+    def n_epochs(self) -> int:
+        return self.accuracy.shape[1]
+
+
+def default_curves_path() -> Path:
+    """The curve file shipped with hqml (300+ runs on scikit-learn's digits)."""
+    return Path(str(resources.files("experiments") / "data" / DEFAULT_CURVES))
+
+
+def _open_text(path: Path):
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return io.StringIO(raw.decode("utf-8"))
+
+
+def load_curves(path: str | Path | None = None) -> Curves:
+    """Read and validate a curve file; the shipped one when ``path`` is None.
+
+    Raises
+    ------
+    CurveFileError
+        If the file is empty, lacks accuracy columns, has curves of
+        different lengths, or holds NaN, infinite or out-of-range values.
+    """
+    path = Path(path) if path is not None else default_curves_path()
+    if not path.is_file():
+        raise CurveFileError(f"curve file {path} does not exist")
+    reader = csv.DictReader(_open_text(path))
+    epochs = [c for c in (reader.fieldnames or []) if c.startswith("acc_")]
+    if not epochs:
+        raise CurveFileError(
+            f"{path}: expected accuracy columns acc_001, acc_002, ...; got columns "
+            f"{reader.fieldnames}"
+        )
+    configs, rows = [], []
+    for line, record in enumerate(reader, start=2):
+        values = [record[c] for c in epochs]
+        if any(v is None or v == "" for v in values) or None in record:
+            raise CurveFileError(
+                f"{path}, line {line}: curves must all have {len(epochs)} epochs; this run "
+                f"has {sum(v not in (None, '') for v in values)} values"
+                + (f" and {len(record[None])} extra" if None in record else "")
+            )
+        rows.append(values)
+        configs.append({k: record[k] for k in reader.fieldnames if not k.startswith("acc_")})
+    if not rows:
+        raise CurveFileError(f"{path}: no runs in the file")
+    accuracy = _as_accuracy(rows, path)
+    return Curves(accuracy=accuracy, configs=configs, source=str(path))
+
+
+def _as_accuracy(rows: list[list[str]], path: Path) -> NDArray[np.float64]:
+    try:
+        accuracy = np.array(rows, dtype=float)
+    except ValueError as error:
+        raise CurveFileError(f"{path}: accuracies must be numbers ({error})") from error
+    bad = ~np.isfinite(accuracy)
+    if bad.any():
+        run, epoch = np.argwhere(bad)[0]
+        raise CurveFileError(
+            f"{path}: run {run} has NaN or infinite accuracy at epoch {epoch + 1} "
+            f"({int(bad.any(axis=1).sum())} runs affected); remove or repair them"
+        )
+    if accuracy.min() < 0 or accuracy.max() > 1:
+        raise CurveFileError(
+            f"{path}: accuracies must lie in [0, 1]; got values from {accuracy.min()} "
+            f"to {accuracy.max()}"
+        )
+    return accuracy
+
+
+def save_curves(path: str | Path, accuracy: NDArray[np.float64], configs: list[dict]) -> Path:
+    """Write a curve file (gzipped if the name ends in .gz) atomically."""
+    from experiments.atomic import write_atomically
+
+    accuracy = np.asarray(accuracy, dtype=float)
+    epochs = [f"acc_{e + 1:03d}" for e in range(accuracy.shape[1])]
+
+    def write(temporary: Path) -> None:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow([*CONFIG_COLUMNS, *epochs])
+        for config, curve in zip(configs, accuracy, strict=True):
+            writer.writerow([config[c] for c in CONFIG_COLUMNS] + [f"{a:.4f}" for a in curve])
+        data = buffer.getvalue().encode("utf-8")
+        if str(path).endswith(".gz"):
+            data = gzip.compress(data, mtime=0)
+        temporary.write_bytes(data)
+
+    return write_atomically(path, write)
+
+
+def observed_epochs(fraction: float, n_epochs: int) -> int:
+    """Number of epochs seen at observed fraction ``fraction`` (at least 2)."""
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"the observed fraction must lie in (0, 1); got {fraction}")
+    return max(2, round(fraction * n_epochs))
+
+
+def curve_features(
+    accuracy: NDArray[np.float64],
+    fraction: float,
+    *,
+    n_points: int | None = 10,
+    differences: bool = True,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Features from the observed prefix of each curve, and the final accuracy as target.
+
+    The prefix is the first ``round(fraction * n_epochs)`` epochs; ``n_points``
+    evenly spaced epochs of it (always including its last) are kept, and with
+    ``differences`` their first differences are appended. Scaling is left to
+    the model pipeline (MinMaxScaler fitted on the training curves only).
+    """
+    n_epochs = accuracy.shape[1]
+    observed = observed_epochs(fraction, n_epochs)
+    if observed >= n_epochs:
+        raise ValueError(
+            f"fraction {fraction} of {n_epochs} epochs leaves no unobserved epoch to predict"
+        )
+    prefix = accuracy[:, :observed]
+    if n_points is not None and n_points < observed:
+        keep = np.unique(np.round(np.linspace(0, observed - 1, n_points)).astype(int))
+        prefix = prefix[:, keep]
+    features = [prefix]
+    if differences:
+        features.append(np.diff(prefix, axis=1))
+    return np.hstack(features), accuracy[:, -1].copy()

@@ -1,0 +1,162 @@
+"""Results of a benchmark on disk: CSV, JSON with every setting and version, PNG plots.
+
+Every file is written atomically, so an interrupted run never leaves a
+truncated file over good results of an earlier one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from experiments.atomic import atomic_path, write_atomically
+
+PACKAGES = (
+    "hqml",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "dimod",
+    "dwave-samplers",
+    "dwave-system",
+    "qiskit",
+    "qiskit-machine-learning",
+    "torch",
+)
+
+
+def versions() -> dict:
+    """Python, platform and installed versions of the packages that shape the results."""
+    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def write_csv(path: Path, rows: list[dict]) -> Path:
+    def write(temporary: Path) -> None:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        temporary.write_text(buffer.getvalue())
+
+    return write_atomically(path, write)
+
+
+def write_json(path: Path, payload: dict) -> Path:
+    def default(value):
+        if isinstance(value, np.generic):
+            return value.item()
+        if isinstance(value, np.ndarray):
+            return value.tolist()
+        raise TypeError(f"cannot serialise {type(value).__name__}")
+
+    return write_atomically(
+        path, lambda t: t.write_text(json.dumps(payload, indent=2, default=default))
+    )
+
+
+def _save_figure(figure, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    return path
+
+
+def plot_r2(summary: list[dict], path: Path) -> Path:
+    """Grouped bars of mean R^2 with standard-deviation error bars, one panel per fraction."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fractions = sorted({s["fraction"] for s in summary})
+    sizes = sorted({s["n_train"] for s in summary})
+    names = list(dict.fromkeys(s["method"] for s in summary))
+    figure, axes = plt.subplots(1, len(fractions), figsize=(6 * len(fractions), 4.5), sharey=True)
+    axes = np.atleast_1d(axes)
+    width = 0.8 / len(names)
+    for axis, fraction in zip(axes, fractions, strict=True):
+        for i, name in enumerate(names):
+            means, stds, xs = [], [], []
+            for j, n in enumerate(sizes):
+                match = [
+                    s
+                    for s in summary
+                    if s["method"] == name and s["fraction"] == fraction and s["n_train"] == n
+                ]
+                if match:
+                    xs.append(j + (i - (len(names) - 1) / 2) * width)
+                    means.append(match[0]["r2_mean"])
+                    stds.append(match[0]["r2_std"])
+            axis.bar(xs, means, width, yerr=stds, capsize=2, label=name)
+        axis.set_xticks(range(len(sizes)), [f"n_train={n}" for n in sizes])
+        axis.set_title(f"observed fraction r = {fraction}")
+        axis.set_ylim(min(0.0, axis.get_ylim()[0]), 1.0)
+        axis.axhline(0, color="black", linewidth=0.5)
+    axes[0].set_ylabel("held-out R²")
+    axes[-1].legend(fontsize=8, loc="lower right")
+    return _save_figure(figure, path)
+
+
+def plot_predicted_vs_true(detail: dict, path: Path, methods: list[str], title: str) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(1, len(methods), figsize=(4 * len(methods), 4), sharey=True)
+    for axis, name in zip(np.atleast_1d(axes), methods, strict=True):
+        axis.scatter(detail["y_true"], detail["predictions"][name], s=10, alpha=0.6)
+        axis.plot([0, 1], [0, 1], color="black", linewidth=0.8)
+        axis.set_title(name, fontsize=9)
+        axis.set_xlabel("true final accuracy")
+    np.atleast_1d(axes)[0].set_ylabel("predicted final accuracy")
+    figure.suptitle(title)
+    return _save_figure(figure, path)
+
+
+def plot_curves(
+    accuracy: np.ndarray, detail: dict, observed: int, path: Path, methods: list[str], count=6
+) -> Path:
+    """A few test curves: observed prefix, unobserved rest, and each method's prediction."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, count // 2, figsize=(4 * (count // 2), 6), sharey=True)
+    epochs = np.arange(1, accuracy.shape[1] + 1)
+    picks = np.linspace(0, len(detail["test"]) - 1, count).astype(int)
+    for axis, pick in zip(axes.ravel(), picks, strict=True):
+        curve = accuracy[detail["test"][pick]]
+        axis.plot(epochs[:observed], curve[:observed], color="C0", label="observed")
+        axis.plot(
+            epochs[observed - 1 :], curve[observed - 1 :], color="C0", alpha=0.3, label="unobserved"
+        )
+        for k, name in enumerate(methods):
+            axis.scatter(
+                epochs[-1],
+                detail["predictions"][name][pick],
+                marker="x",
+                color=f"C{k + 1}",
+                label=name,
+            )
+        axis.axvline(observed, color="grey", linestyle=":")
+        axis.set_xlabel("epoch")
+    axes[0, 0].set_ylabel("validation accuracy")
+    axes[0, 0].legend(fontsize=7)
+    return _save_figure(figure, path)

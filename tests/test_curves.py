@@ -1,0 +1,219 @@
+"""The learning-curve dataset, its features, the benchmark protocol and `hqml bench`."""
+
+import json
+import pickle
+
+import numpy as np
+import pytest
+
+from experiments import lc_benchmark as lc
+from experiments.cli import main
+from experiments.curves import (
+    CONFIG_COLUMNS,
+    CurveFileError,
+    curve_features,
+    load_curves,
+    save_curves,
+)
+
+
+def _synthetic(rng, runs=40, epochs=12):
+    """Saturating curves with random rates and ceilings, like real training runs."""
+    rate = rng.uniform(0.05, 0.6, size=(runs, 1))
+    top = rng.uniform(0.3, 0.98, size=(runs, 1))
+    t = np.arange(1, epochs + 1)
+    accuracy = np.clip(top * (1 - np.exp(-rate * t)) + rng.normal(0, 0.01, (runs, epochs)), 0, 1)
+    configs = [
+        {c: (i if c in ("run", "seed") else "x") for c in CONFIG_COLUMNS} for i in range(runs)
+    ]
+    return accuracy, configs
+
+
+@pytest.fixture
+def curve_file(rng, tmp_path):
+    accuracy, configs = _synthetic(rng)
+    return save_curves(tmp_path / "curves.csv.gz", accuracy, configs), accuracy
+
+
+def test_shipped_curves_are_real_and_documented():
+    curves = load_curves()
+    assert curves.n_runs >= 300
+    assert curves.n_epochs == 50
+    assert {"architecture", "optimizer", "learning_rate", "seed"} <= set(curves.configs[0])
+    assert {c["architecture"] for c in curves.configs} == {"mlp", "cnn"}
+    final = curves.accuracy[:, -1]
+    assert final.std() > 0.1  # a spread of outcomes worth predicting
+    assert len({c["seed"] for c in curves.configs}) == curves.n_runs
+
+
+def test_round_trip(curve_file):
+    path, accuracy = curve_file
+    curves = load_curves(path)
+    np.testing.assert_allclose(curves.accuracy, accuracy, atol=5e-5)
+    assert curves.configs[3]["run"] == "3"
+
+
+def _write_csv(path, header, rows):
+    path.write_text("\n".join([",".join(header), *[",".join(map(str, r)) for r in rows]]) + "\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            [[0, 0.1, 0.2, 0.3], [1, 0.1, "nan", 0.3]],
+            r"run 1 has NaN or infinite accuracy at epoch 2",
+        ),
+        ([[0, 0.1, 0.2, 0.3], [1, 0.1, 0.2]], r"curves must all have 3 epochs; this run has 2"),
+        ([[0, 0.1, 0.2, 0.3], [1, 0.1, 0.2, 0.3, 0.4]], r"curves must all have 3 epochs"),
+        ([[0, 0.1, 0.2, 1.3]], r"accuracies must lie in \[0, 1\]"),
+        ([], r"no runs in the file"),
+    ],
+)
+def test_bad_curve_files(tmp_path, rows, message):
+    path = _write_csv(tmp_path / "bad.csv", ["run", "acc_001", "acc_002", "acc_003"], rows)
+    with pytest.raises(CurveFileError, match=message):
+        load_curves(path)
+
+
+def test_file_without_accuracy_columns(tmp_path):
+    path = _write_csv(tmp_path / "bad.csv", ["run", "loss"], [[0, 1.0]])
+    with pytest.raises(CurveFileError, match=r"expected accuracy columns acc_001"):
+        load_curves(path)
+
+
+def test_features_are_the_observed_prefix_and_its_differences(rng):
+    accuracy, _ = _synthetic(rng, runs=5, epochs=20)
+    X, y = curve_features(accuracy, 0.5, n_points=4)
+    observed = accuracy[:, :10]
+    kept = observed[:, [0, 3, 6, 9]]
+    np.testing.assert_allclose(X, np.hstack([kept, np.diff(kept, axis=1)]))
+    np.testing.assert_allclose(y, accuracy[:, -1])
+    X_raw, _ = curve_features(accuracy, 0.25, n_points=None, differences=False)
+    np.testing.assert_allclose(X_raw, accuracy[:, :5])
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5, -0.2])
+def test_fraction_outside_the_unit_interval(rng, fraction):
+    accuracy, _ = _synthetic(rng, runs=3)
+    with pytest.raises(
+        ValueError, match=rf"observed fraction must lie in \(0, 1\); got {fraction}"
+    ):
+        curve_features(accuracy, fraction)
+
+
+def test_too_few_curves_for_the_training_size(curve_file):
+    curves = load_curves(curve_file[0])
+    with pytest.raises(ValueError, match=r"n_train=100 needs at least 110 curves .* has 40"):
+        lc.CurveBenchmark(train_sizes=(20, 100)).validate(curves)
+
+
+def _bench_args(path, output, *extra):
+    return [
+        "bench", "--curves", str(path), "--fractions", "0.5", "--train-sizes", "10",
+        "--splits", "2", "--no-mock-qpu", "--jobs", "1", "--quiet", "--output", str(output),
+        *extra,
+    ]  # fmt: skip
+
+
+def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
+    output = tmp_path / "results"
+    assert main(_bench_args(curve_file[0], output)) == 0
+    assert "held-out R^2" in capsys.readouterr().out
+    names = sorted(p.name for p in output.iterdir())
+    assert names == [
+        "curves.png",
+        "predicted_vs_true.png",
+        "r2_by_method.png",
+        "results.csv",
+        "results.json",
+        "summary.csv",
+    ]
+    payload = json.loads((output / "results.json").read_text())
+    assert payload["settings"]["train_sizes"] == [10]
+    assert payload["settings"]["seed"] == 0
+    assert payload["versions"]["numpy"] == np.__version__
+    assert len(payload["curves"]["sha256"]) == 64
+    methods = {r["method"] for r in payload["results"]}
+    assert {lc.QSVR_SA, lc.SVR_SAME, lc.SVR_CV, lc.OLS, lc.LAST} == methods
+    assert (output / "r2_by_method.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--fractions", "1.2"], r"observed fractions must lie in \(0, 1\); got 1.2"),
+        (["--train-sizes", "60"], r"n_train=60 needs at least 70 curves"),
+    ],
+)
+def test_bad_bench_input_writes_nothing_and_keeps_old_results(
+    curve_file, tmp_path, capsys, extra, message
+):
+    output = tmp_path / "results"
+    output.mkdir()
+    (output / "results.csv").write_text("earlier good results\n")
+    assert main(_bench_args(curve_file[0], output, *extra)) == 2
+    assert pytest.importorskip("re").search(message, capsys.readouterr().err)
+    assert sorted(p.name for p in output.iterdir()) == ["results.csv"]
+    assert (output / "results.csv").read_text() == "earlier good results\n"
+
+
+def test_bench_refuses_a_corrupt_curve_file(tmp_path, capsys):
+    bad = _write_csv(tmp_path / "bad.csv", ["run", "acc_001", "acc_002"], [[0, 0.1, "nan"]])
+    assert main(_bench_args(bad, tmp_path / "out")) == 2
+    assert "NaN or infinite" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_grid_search_tunes_qsvr(curve_file):
+    from sklearn.model_selection import GridSearchCV
+
+    from qml import QSVR
+
+    X, y = curve_features(load_curves(curve_file[0]).accuracy, 0.5, n_points=4)
+    grid = {"n_bits": [2, 3], "C": [0.5, 2.0], "base": [1.0, 2.0]}
+    search = GridSearchCV(QSVR(num_reads=10, random_state=0), grid, cv=3).fit(X[:20], y[:20])
+    assert set(search.best_params_) == {"n_bits", "C", "base"}
+    assert len(search.cv_results_["mean_test_score"]) == 8
+    assert search.best_estimator_.n_qubo_variables_ == 2 * 20 * search.best_params_["n_bits"]
+
+
+def test_cifar_batches_are_read_from_disk(tmp_path):
+    from experiments.curve_generator import load_cifar10_arrays
+
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        batch = {b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8), b"labels": [1, 2, 3, 4]}
+        (tmp_path / name).write_bytes(pickle.dumps(batch))
+    X, _, X_test, y_test = load_cifar10_arrays(tmp_path)
+    assert X.shape == (20, 3, 32, 32) and X_test.shape == (4, 3, 32, 32)
+    assert 0 <= X.min() and X.max() <= 1 and list(y_test) == [1, 2, 3, 4]
+    (tmp_path / "data_batch_3").unlink()
+    with pytest.raises(
+        FileNotFoundError, match=r"lacks the CIFAR-10 python batches \['data_batch_3'\]"
+    ):
+        load_cifar10_arrays(tmp_path)
+
+
+def test_generator_trains_a_real_network():
+    pytest.importorskip("torch")
+    from experiments.curve_generator import load_digits_arrays, sample_config, train_run
+
+    data = load_digits_arrays()
+    config = sample_config(5, "digits", 0)  # an MLP with RMSprop: learns within two epochs
+    curve = train_run(config, data, epochs=3)
+    assert curve.shape == (3,)
+    assert np.all((0 <= curve) & (curve <= 1))
+    np.testing.assert_allclose(train_run(config, data, epochs=3), curve)  # seeded
+    assert curve[-1] > 0.5
+
+
+def test_generator_writes_a_loadable_file(tmp_path):
+    pytest.importorskip("torch")
+    from experiments.curve_generator import generate
+
+    path = generate("digits", runs=3, epochs=2, output=tmp_path / "c.csv", n_jobs=1)
+    curves = load_curves(path)
+    assert curves.accuracy.shape == (3, 2)
+    assert curves.configs[0]["dataset"] == "digits"
