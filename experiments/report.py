@@ -89,6 +89,7 @@ def plot_r2(summary: list[dict], path: Path) -> Path:
     figure, axes = plt.subplots(1, len(fractions), figsize=(6 * len(fractions), 4.5), sharey=True)
     axes = np.atleast_1d(axes)
     width = 0.8 / len(names)
+    floor = -0.25
     for axis, fraction in zip(axes, fractions, strict=True):
         for i, name in enumerate(names):
             means, stds, xs = [], [], []
@@ -102,13 +103,19 @@ def plot_r2(summary: list[dict], path: Path) -> Path:
                     xs.append(j + (i - (len(names) - 1) / 2) * width)
                     means.append(match[0]["r2_mean"])
                     stds.append(match[0]["r2_std"])
-            axis.bar(xs, means, width, yerr=stds, capsize=2, label=name)
+            # A method far below zero (OLS on 20 curves) would flatten every other
+            # bar: clip it at the axis floor and print its value instead.
+            shown = np.maximum(means, floor)
+            axis.bar(xs, shown, width, yerr=stds, capsize=2, label=name, error_kw={"alpha": 0.6})
+            for x, mean in zip(xs, means, strict=True):
+                if mean < floor:
+                    axis.text(x, floor + 0.02, f"{mean:.1f}", rotation=90, fontsize=7, ha="center")
         axis.set_xticks(range(len(sizes)), [f"n_train={n}" for n in sizes])
         axis.set_title(f"observed fraction r = {fraction}")
-        axis.set_ylim(min(0.0, axis.get_ylim()[0]), 1.0)
+        axis.set_ylim(floor, 1.0)
         axis.axhline(0, color="black", linewidth=0.5)
     axes[0].set_ylabel("held-out R²")
-    axes[-1].legend(fontsize=8, loc="lower right")
+    axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save_figure(figure, path)
 
 
