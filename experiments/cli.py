@@ -111,6 +111,100 @@ def _generate_curves(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slurm(args: argparse.Namespace) -> int:
+    """`hqml slurm ...`: every failure is reported before anything is submitted."""
+    import json
+
+    from experiments.slurm import jobs
+    from experiments.slurm.experiment import ExperimentError, load_experiment
+    from experiments.slurm.profiles import ProfileError, available_systems, load_profile
+
+    try:
+        if args.slurm_command == "systems":
+            for name in available_systems():
+                profile = load_profile(name)
+                print(f"{name:<16} {profile.description}")
+            return 0
+        if args.slurm_command == "generate":
+            experiment = load_experiment(args.experiment)
+            profile = load_profile(args.system)
+            run_dir = Path(args.run_dir or f"slurm-runs/{experiment.name}-{profile.name}")
+            written = jobs.generate(experiment, profile, run_dir, environment=args.env)
+            print(f"{len(experiment.tasks())} tasks; wrote {', '.join(str(p) for p in written)}")
+            return 0
+        if args.slurm_command == "submit":
+            for entry in jobs.submit(Path(args.run_dir)):
+                print(f"submitted {entry['part']}: job {entry['job']}")
+            return 0
+        if args.slurm_command == "status":
+            print(json.dumps(jobs.status(Path(args.run_dir)), indent=2))
+            return 0
+        if args.slurm_command == "resubmit":
+            entries = jobs.resubmit_failed(Path(args.run_dir))
+            print(
+                "nothing to resubmit"
+                if not entries
+                else "\n".join(
+                    f"resubmitted {e['part']}: job {e['job']} (array {e.get('array', '')})"
+                    for e in entries
+                )
+            )
+            return 0
+        if args.slurm_command == "run-task":
+            from experiments.slurm.tasks import run_task
+
+            written = run_task(Path(args.run_dir), args.task)
+            print(
+                f"task {args.task}: " + (f"wrote {written}" if written else "already done, skipped")
+            )
+            return 0
+        if args.slurm_command == "collect":
+            from experiments import lc_benchmark as lc
+            from experiments.slurm.tasks import collect
+
+            outcome = collect(Path(args.run_dir), args.output)
+            if outcome["summary"]:
+                print(lc.format_table(outcome["summary"]))
+            print(f"\n{outcome['finished']} tasks finished")
+            if outcome["missing"]:
+                print(
+                    f"MISSING tasks ({len(outcome['missing'])}): {outcome['missing']}; "
+                    "rerun them with `hqml slurm resubmit --failed`"
+                )
+                return 3
+            return 0
+    except (ExperimentError, ProfileError, jobs.SlurmError, ValueError, FileNotFoundError) as error:
+        return _fail(str(error))
+    return _fail(f"unknown slurm command {args.slurm_command!r}")
+
+
+def _slurm_parser(commands) -> None:
+    slurm = commands.add_parser("slurm", help="batch jobs on a Slurm cluster")
+    sub = slurm.add_subparsers(dest="slurm_command", required=True)
+    sub.add_parser("systems", help="list the system profiles")
+    generate = sub.add_parser("generate", help="write batch scripts for an experiment")
+    generate.add_argument("experiment", help="experiment TOML file")
+    generate.add_argument("--system", required=True, help="profile name or TOML path")
+    generate.add_argument("--run-dir", help="run directory (default slurm-runs/NAME-SYSTEM)")
+    generate.add_argument("--env", help="virtual environment to activate in the jobs")
+    for name, text in [
+        ("submit", "submit the arrays and the aggregation job"),
+        ("status", "report queue states and finished tasks"),
+        ("collect", "aggregate results into the R^2 table and plots"),
+    ]:
+        command = sub.add_parser(name, help=text)
+        command.add_argument("run_dir")
+        if name == "collect":
+            command.add_argument("--output", help="folder for the collected files")
+    resubmit = sub.add_parser("resubmit", help="rerun tasks without a result")
+    resubmit.add_argument("run_dir")
+    resubmit.add_argument("--failed", action="store_true", required=True)
+    task = sub.add_parser("run-task", help="compute one array task (used by the scripts)")
+    task.add_argument("run_dir")
+    task.add_argument("--task", type=int, required=True)
+    slurm.set_defaults(handler=_slurm)
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -152,6 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--output", required=True, help="curve file to write (.csv or .csv.gz)")
     generate.add_argument("--jobs", type=int, default=-1)
     generate.set_defaults(handler=_generate_curves)
+    _slurm_parser(commands)
     return parser
 
 

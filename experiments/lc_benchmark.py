@@ -96,7 +96,9 @@ def _scaled(model):
     )
 
 
-def methods(settings: CurveBenchmark, n_train: int) -> dict[str, Callable[[int], object]]:
+def methods(
+    settings: CurveBenchmark, n_train: int, *, backend: str = "sa", label: str = QSVR_SA
+) -> dict[str, Callable[[int], object]]:
     """Model factories (seed -> unfitted estimator) for one training size."""
     shared = {"C": settings.C, "epsilon": settings.epsilon, "gamma": settings.gamma}
     encoding = {
@@ -121,7 +123,7 @@ def methods(settings: CurveBenchmark, n_train: int) -> dict[str, Callable[[int],
     grid = {f"regressor__svr__{k}": v for k, v in settings.cv_grid.items()}
     folds = min(5, n_train // 4)
     factories = {
-        QSVR_SA: qsvr("sa", settings.n_bits),
+        label: qsvr(backend, settings.n_bits),
         SVR_SAME: lambda seed: _scaled(SVR(**shared)),
         SVR_CV: lambda seed: GridSearchCV(
             _scaled(SVR()), grid, cv=KFold(folds, shuffle=True, random_state=seed)
@@ -143,7 +145,14 @@ def _scores(y_true, y_pred) -> dict:
 
 
 def run_split(
-    accuracy: np.ndarray, settings: CurveBenchmark, fraction: float, n_train: int, split: int
+    accuracy: np.ndarray,
+    settings: CurveBenchmark,
+    fraction: float,
+    n_train: int,
+    split: int,
+    *,
+    backend: str = "sa",
+    label: str = QSVR_SA,
 ) -> tuple[list[dict], dict]:
     """Score every method on one random split; also return its test predictions."""
     X, y = curve_features(
@@ -154,7 +163,7 @@ def run_split(
     train, test = order[:n_train], order[n_train:]
     observed = observed_epochs(fraction, accuracy.shape[1])
     predictions = {LAST: accuracy[test, observed - 1]}
-    for name, make in methods(settings, n_train).items():
+    for name, make in methods(settings, n_train, backend=backend, label=label).items():
         model = make(int(rng.integers(2**31)))
         predictions[name] = model.fit(X[train], y[train]).predict(X[test])
     rows = [
@@ -235,20 +244,22 @@ def format_table(summary: list[dict], reference: str = SVR_SAME) -> str:
                     f"{match[0]['r2_mean']:>12.3f} ± {match[0]['r2_std']:.3f}" if match else ""
                 )
             lines.append(f"{name:<28}" + "".join(f"{c:>22}" for c in cells))
-        diffs = []
-        for n in sizes:
-            match = [
-                s
-                for s in summary
-                if s["method"] == QSVR_SA and s["fraction"] == fraction and s["n_train"] == n
-            ]
-            if match:
-                m = match[0]
+        for name in [
+            n for n in dict.fromkeys(s["method"] for s in summary) if n.startswith("QSVR")
+        ]:
+            diffs = []
+            for n in sizes:
+                match = [
+                    s
+                    for s in summary
+                    if s["method"] == name and s["fraction"] == fraction and s["n_train"] == n
+                ]
+                m = match[0] if match else None
                 diffs.append(
                     f"{m['r2_minus_reference_mean']:>+12.4f} ± {m['r2_minus_reference_std']:.3f}"
+                    if m
+                    else ""
                 )
-        lines.append(
-            f"{'QSVR (sa) - ' + reference[:3] + ' (paired)':<28}"
-            + "".join(f"{d:>22}" for d in diffs)
-        )
+            label = f"{name[:16]} - SVR (paired)"
+            lines.append(f"{label:<28}" + "".join(f"{d:>22}" for d in diffs))
     return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Batch jobs on a modular supercomputer: system profiles, Slurm job arrays, robust collection."""
