@@ -103,13 +103,19 @@ def load_digits_arrays(n_train: int = 500) -> tuple[NDArray, NDArray, NDArray, N
     return X[train], y[train], X[valid], y[valid]
 
 
-def load_mnist1d_arrays() -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """MNIST-1D signals (N, 1, 40), generated locally by the mnist1d package."""
+def load_mnist1d_arrays(num_samples: int = 5000) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """MNIST-1D signals (N, 1, 40), generated locally by the mnist1d package.
+
+    ``make_dataset`` synthesises the data from templates; ``get_dataset``, which
+    downloads, is never called.
+    """
     try:
         from mnist1d.data import get_dataset_args, make_dataset
     except ImportError as error:
-        raise RuntimeError("the mnist1d dataset needs `pip install mnist1d`") from error
-    data = make_dataset(get_dataset_args())
+        raise RuntimeError("the mnist1d dataset needs `pip install 'hqml[curves]'`") from error
+    args = get_dataset_args()
+    args.num_samples = num_samples
+    data = make_dataset(args)
     as_signal = lambda a: np.asarray(a, dtype=np.float32)[:, None, :]  # noqa: E731
     return as_signal(data["x"]), data["y"], as_signal(data["x_test"]), data["y_test"]
 

@@ -217,3 +217,17 @@ def test_generator_writes_a_loadable_file(tmp_path):
     curves = load_curves(path)
     assert curves.accuracy.shape == (3, 2)
     assert curves.configs[0]["dataset"] == "digits"
+
+
+def test_generator_on_mnist1d_signals():
+    pytest.importorskip("torch")
+    pytest.importorskip("mnist1d")
+    from dataclasses import replace
+
+    from experiments.curve_generator import load_mnist1d_arrays, sample_config, train_run
+
+    data = load_mnist1d_arrays(num_samples=300)
+    assert data[0].shape[1:] == (1, 40)
+    config = replace(sample_config(0, "mnist1d", 0), architecture="cnn", width=8, depth=2)
+    curve = train_run(config, data, epochs=2)
+    assert curve.shape == (2,) and np.all((0 <= curve) & (curve <= 1))
