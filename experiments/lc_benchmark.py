@@ -16,16 +16,15 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from joblib import Parallel, delayed
 from scipy.stats import kendalltau
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import GridSearchCV, KFold
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
 from tqdm.auto import tqdm
 
 from experiments.curves import Curves, curve_features, observed_epochs
+from experiments.pipelines import scaled_regressor
 from qml import QSVR
 
 QSVR_SA = "QSVR (sa)"
@@ -91,9 +90,7 @@ class CurveBenchmark:
 
 def _scaled(model):
     """Min-max scale the features and standardise the target, on training curves only."""
-    return TransformedTargetRegressor(
-        regressor=make_pipeline(MinMaxScaler(), model), transformer=StandardScaler()
-    )
+    return scaled_regressor(model, MinMaxScaler())
 
 
 def methods(

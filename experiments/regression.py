@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
 from tqdm.auto import tqdm
 
+from experiments.pipelines import scaled_regressor
 from qml import QSVR
 
 
@@ -37,21 +35,15 @@ class RegressionBenchmark:
     seed: int = 0
 
 
-def _standardised(model):
-    return TransformedTargetRegressor(
-        regressor=make_pipeline(StandardScaler(), model), transformer=StandardScaler()
-    )
-
-
 def methods(settings: RegressionBenchmark) -> dict:
     """The compared models, named as they appear in the table."""
     shared = {"C": settings.C, "epsilon": settings.epsilon, "gamma": settings.gamma}
     return {
-        "QSVR (sa)": lambda seed: _standardised(
+        "QSVR (sa)": lambda seed: scaled_regressor(
             QSVR(**shared, n_bits=settings.n_bits, num_reads=settings.num_reads, random_state=seed)
         ),
-        "SVR": lambda seed: _standardised(SVR(**shared)),
-        "OLS": lambda seed: _standardised(LinearRegression()),
+        "SVR": lambda seed: scaled_regressor(SVR(**shared)),
+        "OLS": lambda seed: scaled_regressor(LinearRegression()),
     }
 
 
