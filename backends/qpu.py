@@ -68,8 +68,13 @@ def _child(spec: QPUSpec) -> dimod.Sampler:
         ) from error
 
 
+@lru_cache(maxsize=16)
 def _fingerprint(sampler: dimod.Structured) -> str:
-    """Identify a working graph by its qubits and couplers (dead qubits change it)."""
+    """Identify a working graph by its qubits and couplers (dead qubits change it).
+
+    Cached per sampler object: a fit asks twice (capacity and embedding), and
+    sorting an Advantage's ~40,000 couplers each time is wasted work.
+    """
     digest = hashlib.sha256()
     digest.update(np.sort(np.asarray(sampler.nodelist, dtype=np.int64)).tobytes())
     edges = np.sort(np.asarray(sampler.edgelist, dtype=np.int64), axis=1)

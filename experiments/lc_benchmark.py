@@ -224,39 +224,28 @@ def summarise(rows: list[dict], reference: str = SVR_SAME) -> list[dict]:
 def format_table(summary: list[dict], reference: str = SVR_SAME) -> str:
     """The R^2 table: one block per observed fraction, one column per n_train."""
     sizes = sorted({s["n_train"] for s in summary})
+    names = list(dict.fromkeys(s["method"] for s in summary))
+    cell = {(s["method"], s["fraction"], s["n_train"]): s for s in summary}
+
+    def row(label: str, texts: list[str]) -> str:
+        return f"{label:<28}" + "".join(f"{t:>22}" for t in texts)
+
     lines = []
     for fraction in sorted({s["fraction"] for s in summary}):
         lines.append(f"\nobserved fraction r = {fraction}: held-out R^2 (mean ± std over splits)")
-        header = f"{'method':<28}" + "".join(f"{'n_train=' + str(n):>22}" for n in sizes)
+        header = row("method", [f"n_train={n}" for n in sizes])
         lines += [header, "-" * len(header)]
-        for name in dict.fromkeys(s["method"] for s in summary):
-            cells = []
-            for n in sizes:
-                match = [
-                    s
-                    for s in summary
-                    if s["method"] == name and s["fraction"] == fraction and s["n_train"] == n
-                ]
-                cells.append(
-                    f"{match[0]['r2_mean']:>12.3f} ± {match[0]['r2_std']:.3f}" if match else ""
-                )
-            lines.append(f"{name:<28}" + "".join(f"{c:>22}" for c in cells))
-        for name in [
-            n for n in dict.fromkeys(s["method"] for s in summary) if n.startswith("QSVR")
-        ]:
-            diffs = []
-            for n in sizes:
-                match = [
-                    s
-                    for s in summary
-                    if s["method"] == name and s["fraction"] == fraction and s["n_train"] == n
-                ]
-                m = match[0] if match else None
-                diffs.append(
-                    f"{m['r2_minus_reference_mean']:>+12.4f} ± {m['r2_minus_reference_std']:.3f}"
-                    if m
-                    else ""
-                )
-            label = f"{name[:16]} - SVR (paired)"
-            lines.append(f"{label:<28}" + "".join(f"{d:>22}" for d in diffs))
+        for name in names:
+            found = [cell.get((name, fraction, n)) for n in sizes]
+            texts = [f"{c['r2_mean']:>12.3f} ± {c['r2_std']:.3f}" if c else "" for c in found]
+            lines.append(row(name, texts))
+        for name in [n for n in names if n.startswith("QSVR")]:
+            found = [cell.get((name, fraction, n)) for n in sizes]
+            texts = [
+                f"{c['r2_minus_reference_mean']:>+12.4f} ± {c['r2_minus_reference_std']:.3f}"
+                if c
+                else ""
+                for c in found
+            ]
+            lines.append(row(f"{name[:16]} - SVR (paired)", texts))
     return "\n".join(lines)

@@ -67,8 +67,18 @@ def write_json(path: Path, payload: dict) -> Path:
     )
 
 
-def _save_figure(figure, path: Path) -> Path:
+def _pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (batch nodes have no display)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save_figure(figure, path: Path) -> Path:
+    plt = _pyplot()
 
     with atomic_path(path) as temporary:
         figure.savefig(temporary, format="png", dpi=120, bbox_inches="tight")
@@ -78,10 +88,7 @@ def _save_figure(figure, path: Path) -> Path:
 
 def plot_r2(summary: list[dict], path: Path) -> Path:
     """Grouped bars of mean R^2 with standard-deviation error bars, one panel per fraction."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     fractions = sorted({s["fraction"] for s in summary})
     sizes = sorted({s["n_train"] for s in summary})
@@ -120,10 +127,7 @@ def plot_r2(summary: list[dict], path: Path) -> Path:
 
 
 def plot_predicted_vs_true(detail: dict, path: Path, methods: list[str], title: str) -> Path:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     figure, axes = plt.subplots(1, len(methods), figsize=(4 * len(methods), 4), sharey=True)
     for axis, name in zip(np.atleast_1d(axes), methods, strict=True):
@@ -140,10 +144,7 @@ def plot_curves(
     accuracy: np.ndarray, detail: dict, observed: int, path: Path, methods: list[str], count=6
 ) -> Path:
     """A few test curves: observed prefix, unobserved rest, and each method's prediction."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = _pyplot()
 
     figure, axes = plt.subplots(2, count // 2, figsize=(4 * (count // 2), 6), sharey=True)
     epochs = np.arange(1, accuracy.shape[1] + 1)

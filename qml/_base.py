@@ -20,7 +20,6 @@ from backends import (
     split_backend_options,
 )
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
-from qml._hygiene import fit_or_clean
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
 from qubo import Encoding, decode_sampleset
 
@@ -61,9 +60,6 @@ class QuantumSVMBase(BaseEstimator):
         "fallback": [StrOptions({"sa"}), None],
         "random_state": ["random_state"],
     }
-
-    def _fit_safely(self, fit, *args):
-        return fit_or_clean(self, fit, *args)
 
     def _check_n_samples(self, n_samples: int) -> None:
         if n_samples < 2:

@@ -52,6 +52,20 @@ class _PartitionEnsemble(BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    def fit(self, X, y):
+        """Fit one member per disjoint subset of ``(X, y)`` (per stage, for the regressor).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : the fitted ensemble
+        """
+        return fit_or_clean(self, self._fit, X, y)
+
     def _n_subsets(self, n_samples: int) -> int:
         return int(np.ceil(n_samples / self.subset_size))
 
@@ -125,20 +139,6 @@ class PartitionEnsembleRegressor(RegressorMixin, _PartitionEnsemble):
         self.learning_rate = learning_rate
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def fit(self, X, y):
-        """Fit every stage's members on disjoint subsets of ``(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : PartitionEnsembleRegressor
-        """
-        return fit_or_clean(self, self._fit, X, y)
 
     def _fit(self, X, y):
         self._validate_params()
@@ -231,20 +231,6 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
         self.subset_size = subset_size
         self.n_jobs = n_jobs
         self.random_state = random_state
-
-    def fit(self, X, y):
-        """Fit one member per stratified subset of ``(X, y)``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,)
-
-        Returns
-        -------
-        self : PartitionEnsembleClassifier
-        """
-        return fit_or_clean(self, self._fit, X, y)
 
     def _fit(self, X, y):
         self._validate_params()

@@ -11,6 +11,7 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._base import QuantumSVMBase
+from qml._hygiene import fit_or_clean
 from qml._intercept import svc_intercepts
 from qubo import build_svc_qubo
 
@@ -178,7 +179,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         -------
         self : QSVC
         """
-        return self._fit_safely(self._fit, X, y)
+        return fit_or_clean(self, self._fit, X, y)
 
     def _fit(self, X, y):
         self._validate_params()

@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._base import QuantumSVMBase
+from qml._hygiene import fit_or_clean
 from qml._intercept import svr_intercepts
 from qubo import build_svr_qubo, split_svr_coefficients
 
@@ -196,7 +197,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         -------
         self : QSVR
         """
-        return self._fit_safely(self._fit, X, y)
+        return fit_or_clean(self, self._fit, X, y)
 
     def _fit(self, X, y):
         self._validate_params()

@@ -126,8 +126,9 @@ def test_any_dimod_sampler_is_a_backend(rng):
 def test_no_free_support_vector_warns_and_does_not_loop():
     X = np.array([[0.0], [1.0]])
     y = np.array([0.0, 0.0])  # every alpha is 0 at the optimum
-    with pytest.warns(NoFreeSupportVectorWarning, match=r"no free support vector"):
+    with pytest.warns(NoFreeSupportVectorWarning, match=r"no free support vector") as caught:
         model = QSVR(backend="exact", n_bits=2, epsilon=0.5).fit(X, y)
+    assert caught[0].filename == __file__  # points at the user's call to fit
     assert model.support_.size == 0
     assert model.intercept_[0] == pytest.approx(0.0)
     np.testing.assert_allclose(model.predict(X), 0.0)

@@ -177,11 +177,12 @@ def status(run_dir: Path) -> dict:
     states: dict[str, int] = {}
     for state in queued.values():
         states[state] = states.get(state, 0) + 1
+    missing = missing_tasks(run_dir)
     report = {
         "tasks": len(tasks),
-        "finished": len(tasks) - len(missing_tasks(run_dir)),
+        "finished": len(tasks) - len(missing),
         "queue": states,
-        "missing": missing_tasks(run_dir),
+        "missing": missing,
     }
     try:
         jobs = [e["job"] for e in json.loads((run_dir / "jobs.json").read_text())]
