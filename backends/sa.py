@@ -15,20 +15,30 @@ __all__ = ["ScheduledAnnealingSampler", "derive_beta_range"]
 _PROBE_STATES = 16
 
 
-def _flip_energies(
-    bqm: dimod.BinaryQuadraticModel, states: NDArray[np.int8]
-) -> NDArray[np.float64]:
-    """Energy change of flipping each variable of each binary state, vectorised."""
+def _fields(
+    bqm: dimod.BinaryQuadraticModel,
+) -> tuple[NDArray[np.float64], sp.csr_matrix]:
+    """Linear biases and the symmetric sparse coupling matrix of an integer-labelled BQM."""
     linear, (row, col, bias), _ = bqm.to_numpy_vectors(range(bqm.num_variables))
     n = bqm.num_variables
     coupling = sp.coo_matrix((bias, (row, col)), shape=(n, n)).tocsr()
-    coupling = coupling + coupling.T
+    return linear, coupling + coupling.T
+
+
+def _flip_energies(
+    fields: tuple[NDArray[np.float64], sp.csr_matrix], states: NDArray[np.int8]
+) -> NDArray[np.float64]:
+    """Energy change of flipping each variable of each binary state, vectorised."""
+    linear, coupling = fields
     field = linear + np.asarray(coupling @ states.T).T
     return (1 - 2 * states) * field
 
 
 def derive_beta_range(
-    bqm: dimod.BinaryQuadraticModel, *, seed: int | None = None
+    bqm: dimod.BinaryQuadraticModel,
+    *,
+    seed: int | None = None,
+    initial_states: NDArray[np.int8] | None = None,
 ) -> tuple[float, float]:
     """Hot and cold inverse temperatures that fit this QUBO's energy scales.
 
@@ -39,20 +49,33 @@ def derive_beta_range(
     descent from random states): the hot end accepts the median such flip
     with probability 1/2, enough to leave any typical local minimum, and the
     cold end rejects the smallest (1st percentile) with probability 99 %.
+
+    With ``initial_states`` (a warm start, rows over the variables
+    ``0..n-1``) the probe descends from those states instead of random ones,
+    and the range is the colder half (geometrically) of the derived one: a
+    short, cold anneal that explores the neighbourhood of the start without
+    melting it.
     """
     bqm = _binary_int_labelled(bqm)
     if bqm.num_variables == 0:
         return 1.0, 1.0
     rng = np.random.default_rng(seed)
-    states = rng.integers(0, 2, size=(_PROBE_STATES, bqm.num_variables), dtype=np.int8)
+    warm = initial_states is not None
+    if warm:
+        states = np.unique(np.atleast_2d(np.asarray(initial_states, dtype=np.int8)), axis=0)
+    else:
+        states = rng.integers(0, 2, size=(_PROBE_STATES, bqm.num_variables), dtype=np.int8)
+    fields = _fields(bqm)
     minima = SteepestDescentSolver().sample(bqm, initial_states=(states, range(bqm.num_variables)))
-    uphill = _flip_energies(bqm, minima.record.sample.astype(np.int8))
-    scale = np.abs(_flip_energies(bqm, states)).max()
+    uphill = _flip_energies(fields, minima.record.sample.astype(np.int8))
+    scale = np.abs(_flip_energies(fields, states)).max()
     uphill = uphill[uphill > 1e-12 * max(scale, np.finfo(float).tiny)]
     if uphill.size == 0:  # every flip is free: any temperature is as good
         return 1.0, 1.0
     hot = np.log(2.0) / np.median(uphill)
     cold = max(np.log(100.0) / np.percentile(uphill, 1), hot)
+    if warm:
+        hot = np.sqrt(hot * cold)
     return float(hot), float(cold)
 
 
@@ -110,6 +133,8 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             "beta_range": [],
             "beta_schedule_type": [],
             "seed": [],
+            "initial_states": [],
+            "initial_states_generator": [],
         }
 
     @property
@@ -125,16 +150,56 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         beta_range: tuple[float, float] | None = None,
         beta_schedule_type: str | None = None,
         seed: int | None = None,
+        initial_states=None,
+        initial_states_generator: str = "random",
         **kwargs,
     ) -> dimod.SampleSet:
+        """Anneal ``bqm``; from ``initial_states``, a short cold anneal (a warm start).
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+            The problem.
+        num_reads : int, optional
+            Independent anneals; default the sampler's ``num_reads``.
+        num_sweeps : int, optional
+            Sweeps per anneal; default the sampler's ``num_sweeps``, or a
+            tenth of it from a warm start.
+        beta_range : (float, float), optional
+            Inverse temperatures; default :func:`derive_beta_range` (its cold
+            half from a warm start).
+        beta_schedule_type : {"geometric", "linear"}, optional
+            Interpolation of the schedule.
+        seed : int, optional
+            Seed of the anneal and of the schedule probe.
+        initial_states : samples-like, optional
+            Start states, anything :func:`dimod.as_samples` takes.
+        initial_states_generator : {"random", "tile", "none"}, default="random"
+            How reads beyond the given start states begin (dwave-samplers).
+        **kwargs
+            Further options of dwave-samplers' ``SimulatedAnnealingSampler``.
+
+        Returns
+        -------
+        dimod.SampleSet
+            With the schedule probe's time in ``info["timing"]["schedule_ns"]``.
+        """
         start = time.perf_counter_ns()
+        warm = initial_states is not None
         if beta_range is None:
-            beta_range = derive_beta_range(bqm, seed=seed)
+            starts = _ordered_states(bqm, initial_states) if warm else None
+            beta_range = derive_beta_range(bqm, seed=seed, initial_states=starts)
         derived_ns = time.perf_counter_ns() - start
+        if num_sweeps is None:
+            num_sweeps = max(1, self.num_sweeps // 10) if warm else self.num_sweeps
+        if warm:
+            kwargs.update(
+                initial_states=initial_states, initial_states_generator=initial_states_generator
+            )
         sampleset = self._annealer.sample(
             bqm,
             num_reads=num_reads or self.num_reads,
-            num_sweeps=num_sweeps or self.num_sweeps,
+            num_sweeps=num_sweeps,
             beta_range=beta_range,
             beta_schedule_type=beta_schedule_type or self.beta_schedule_type,
             seed=seed,
@@ -142,3 +207,14 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         )
         sampleset.info.setdefault("timing", {})["schedule_ns"] = derived_ns
         return sampleset
+
+
+def _ordered_states(bqm: dimod.BinaryQuadraticModel, initial_states) -> NDArray[np.int8]:
+    """Start states as rows over ``bqm.variables`` in order, in binary."""
+    samples, labels = dimod.as_samples(initial_states)
+    column = {v: i for i, v in enumerate(labels)}
+    order = [column[v] for v in bqm.variables]
+    states = np.asarray(samples[:, order], dtype=np.int8)
+    if bqm.vartype is dimod.SPIN:
+        states = (states + 1) // 2
+    return states

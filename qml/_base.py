@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -19,9 +19,12 @@ from backends import (
     get_sampler,
     split_backend_options,
 )
+from backends.warm import warm_start_kind, warm_start_options
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
-from qubo import Encoding, decode_sampleset
+from qml._refine import Refinement, refine
+from qml._warnings import warn_at_caller
+from qubo import DualProgram, Encoding
 
 
 class NoFreeSupportVectorWarning(UserWarning):
@@ -51,6 +54,8 @@ class QuantumSVMBase(BaseEstimator):
         "base": [Interval(Real, 0.0, None, closed="neither")],
         "n_bits": [Interval(Integral, 1, None, closed="left")],
         "penalty": [Interval(Real, 0.0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0.0, None, closed="neither")],
         "backend": [StrOptions(set(available_backends())), dimod.Sampler],
         "num_reads": [Interval(Integral, 1, None, closed="left")],
         "backend_options": [dict, None],
@@ -111,53 +116,50 @@ class QuantumSVMBase(BaseEstimator):
     def _encoding(self) -> Encoding:
         return Encoding(n_bits=self.n_bits, base=self.base, C=self.C)
 
-    def _sample(
-        self, bqm: dimod.BinaryQuadraticModel, random_state: np.random.RandomState
-    ) -> tuple[dimod.Sampler, dimod.SampleSet, bool]:
-        """Send the QUBO to the backend; fall back to SA only if ``fallback="sa"`` asks."""
-        init, per_call = split_backend_options(self.backend, self.backend_options)
-        seed = int(random_state.randint(np.iinfo(np.int32).max))
+    def _solve(self, program: DualProgram, rng: np.random.RandomState) -> dict:
+        """Refine the dual's QUBOs on the backend; the kept rows of the last round and more.
+
+        Returns a dict with ``coefs`` (kept coefficient rows, lowest energy
+        first), ``energies``, ``sampler``, ``info`` (the last SampleSet's info
+        plus ``fallback_used``, ``warm_start`` and ``rounds``), ``n_variables``,
+        ``n_iter`` and ``trace``.
+        """
+        solver = _RoundSolver(self, rng)
         try:
-            sampler = get_sampler(self.backend, **init)
-            return sampler, self._call(sampler, bqm, per_call, seed), False
-        except BackendUnavailableError as error:
-            if self.fallback != "sa":
-                raise
-            warnings.warn(
-                f"backend {self.backend!r} failed ({error}); using simulated annealing "
-                "because fallback='sa' was given",
-                BackendFallbackWarning,
-                stacklevel=2,
+            result = refine(
+                program,
+                self._encoding(),
+                solver,
+                penalty=self.penalty,
+                max_iter=self.max_iter,
+                tol=self.tol,
             )
-            sampler = get_sampler("sa")
-            return sampler, self._call(sampler, bqm, {}, seed), True
-
-    def _call(self, sampler, bqm, options: dict, seed: int) -> dimod.SampleSet:
-        """One sample call, with reads and seed where the sampler takes them."""
-        defaults = {}
-        if "num_reads" in sampler.parameters:
-            defaults["num_reads"] = self.num_reads
-        if "seed" in sampler.parameters:
-            defaults["seed"] = seed
-        return sampler.sample(bqm, **{**defaults, **options})
-
-    def _solve(
-        self, bqm: dimod.BinaryQuadraticModel, encoding: Encoding, n_coefficients: int, rng
-    ) -> tuple[dimod.Sampler, NDArray[np.float64], NDArray[np.float64], dict]:
-        """Kept coefficient rows (lowest energy first), their energies and the sampler info."""
-        try:
-            sampler, sampleset, fell_back = self._sample(bqm, rng)
         except BackendCapacityError as error:
+            size = program.n_coefficients * self.n_bits
             raise BackendCapacityError(
                 f"{type(self).__name__} with n_bits={self.n_bits} builds a QUBO of "
-                f"{bqm.num_variables} variables from {n_coefficients} coefficients: {error}"
+                f"{size} variables from {program.n_coefficients} coefficients: {error}"
             ) from error
-        coefficients = decode_sampleset(sampleset, encoding, n_coefficients)
-        energies = np.asarray(sampleset.record.energy, dtype=float)
-        kept, kept_energies = unique_lowest(coefficients, energies, self.top_k)
-        info = dict(sampleset.info)
-        info["fallback_used"] = fell_back
-        return sampler, kept, kept_energies, info
+        if not result.converged and self.max_iter > 1:
+            warn_at_caller(
+                f"{type(self).__name__} stopped after max_iter={self.max_iter} refinement "
+                f"rounds before reaching tol={self.tol}; raise max_iter or tol",
+                ConvergenceWarning,
+            )
+        kept, energies = unique_lowest(result.coefficients, result.energies, self.top_k)
+        info = dict(result.infos[-1])
+        info["fallback_used"] = solver.fell_back
+        info["warm_start"] = warm_start_kind(solver.sampler) if result.n_iter > 1 else None
+        info["rounds"] = result.n_iter
+        return {
+            "coefs": kept,
+            "energies": energies,
+            "sampler": solver.sampler,
+            "info": info,
+            "n_variables": result.n_variables,
+            "n_iter": result.n_iter,
+            "trace": _trace_arrays(result),
+        }
 
     def _set_backend_diagnostics(self, infos: list[dict]) -> None:
         """Chain breaks, embedding size, QPU time and fallback, over all QUBOs of the fit."""
@@ -186,14 +188,74 @@ class QuantumSVMBase(BaseEstimator):
         )
 
     @staticmethod
-    def _warn_no_free(context: str, stacklevel: int = 5) -> None:
-        warnings.warn(
+    def _warn_no_free(context: str) -> None:
+        warn_at_caller(
             f"no free support vector (0 < alpha < C) in {context}; the intercept is the "
             "midpoint of the interval the KKT conditions allow. More bits (n_bits) or a "
             "larger C usually give free support vectors.",
             NoFreeSupportVectorWarning,
-            stacklevel=stacklevel,  # the user's call to fit
         )
 
     def _rng(self) -> np.random.RandomState:
         return check_random_state(self.random_state)
+
+
+def _trace_arrays(result: Refinement) -> dict:
+    """The per-round trace as one array per quantity."""
+    fields = ("energy", "dual_objective", "constraint_violation", "box_width", "seconds")
+    trace = {name: np.array([getattr(r, name) for r in result.trace]) for name in fields}
+    trace["warm_start"] = np.array([r.warm_start for r in result.trace])
+    return trace
+
+
+class _RoundSolver:
+    """One sample call per refinement round, warm-started where the sampler allows it.
+
+    Holds the sampler for the whole fit; when the backend cannot be reached
+    and ``fallback="sa"`` asks for it, switches to simulated annealing for
+    this and every later round and remembers that it did.
+    """
+
+    def __init__(self, estimator: QuantumSVMBase, rng: np.random.RandomState) -> None:
+        self.estimator = estimator
+        self.rng = rng
+        self.fell_back = False
+        init, self.options = split_backend_options(estimator.backend, estimator.backend_options)
+        try:
+            self.sampler = get_sampler(estimator.backend, **init)
+        except BackendUnavailableError as error:
+            self._fall_back(error)
+
+    def _fall_back(self, error: BackendUnavailableError) -> None:
+        if self.estimator.fallback != "sa":
+            raise error
+        warn_at_caller(
+            f"backend {self.estimator.backend!r} failed ({error}); using simulated "
+            "annealing because fallback='sa' was given",
+            BackendFallbackWarning,
+        )
+        self.sampler, self.options, self.fell_back = get_sampler("sa"), {}, True
+
+    def __call__(self, bqm: dimod.BinaryQuadraticModel, warm_bits) -> tuple[dimod.SampleSet, bool]:
+        seed = int(self.rng.randint(np.iinfo(np.int32).max))
+        try:
+            return self._call(bqm, warm_bits, seed)
+        except BackendUnavailableError as error:
+            if self.fell_back:
+                raise
+            self._fall_back(error)
+            return self._call(bqm, warm_bits, seed)
+
+    def _call(self, bqm, warm_bits, seed: int) -> tuple[dimod.SampleSet, bool]:
+        parameters = self.sampler.parameters
+        defaults = {}
+        if "num_reads" in parameters:
+            defaults["num_reads"] = self.estimator.num_reads
+        if "seed" in parameters:
+            defaults["seed"] = seed
+        warm = None
+        if warm_bits is not None:
+            reads = defaults.get("num_reads", 1)
+            warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads)
+        options = {**defaults, **(warm or {}), **self.options}
+        return self.sampler.sample(bqm, **options), warm is not None

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from qml._base import QuantumSVMBase
 from qml._hygiene import fit_or_clean
 from qml._intercept import svc_intercepts
-from qubo import build_svc_qubo
+from qubo import svc_program
 
 
 class QSVC(ClassifierMixin, QuantumSVMBase):
@@ -54,17 +54,33 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Bits ``K`` per coefficient.
     penalty : float, default=1.0
         Strength ``xi`` of the equality-constraint penalty.
+    max_iter : int, default=50
+        Most refinement rounds. Round 1 solves the QUBO on ``[0, C]``; every
+        later round encodes each coefficient on its own box around the
+        previous solution (narrower where the coefficient lies inside it,
+        moved where it sits on an edge), the equality constraint enters as an
+        augmented Lagrangian whose multiplier moves between rounds, and the
+        sampler starts from the previous solution where it takes initial
+        states (``sampler_info_["warm_start"]`` says how). 1 is the single
+        shot of the papers.
+    tol : float, default=1e-3
+        Stop once the widest box is below ``tol * C``, the dual objective
+        changed by at most ``tol * max(1, |objective|)`` and the equality
+        constraint is violated by at most ``tol * C``.
     backend : str or dimod.Sampler, default="sa"
         QUBO solver name or any ``dimod.Sampler``.
-    num_reads : int, default=50
+    num_reads : int, default=10
         Samples requested from the backend, where it takes ``num_reads``.
     backend_options : dict, default=None
         Further keyword arguments of the backend's ``sample`` call.
     combine : {"best", "mean", "boltzmann", "fit"}, default="best"
-        How the ``top_k`` lowest-energy distinct solutions become one model;
+        How the ``top_k`` lowest-energy distinct solutions of the last
+        refinement round become one model (earlier rounds only steer the
+        boxes; the last round's samples, with the previous solution among
+        them, lie on the finest grid);
         "fit" weights each by the inverse of its mean training hinge loss.
     top_k : int, default=20
-        Number of distinct solutions kept per QUBO.
+        Number of distinct solutions of the last round kept per pair of classes.
     temperature : float, default=None
         Temperature of "boltzmann"; None uses the spread of the kept energies.
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
@@ -93,6 +109,13 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         QUBO size of each pair of classes.
     solution_energies_, solution_coefs_, solution_weights_ : list of ndarray
         Per pair of classes: the kept solutions' energies, ``alpha`` rows and weights.
+    n_iter_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
+        Refinement rounds run, per pair of classes.
+    trace_ : list of dict
+        Per refinement sequence (one per pair of classes), one array per round of
+        ``energy`` (QUBO energy of the round's best sample), ``dual_objective``
+        (without penalties), ``constraint_violation``, ``box_width`` (widest
+        box), ``seconds`` and ``warm_start``.
     fallback_used_ : bool
         Whether ``fallback`` replaced the requested backend.
     chain_break_fraction_ : float or None
@@ -134,8 +157,10 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         base=2.0,
         n_bits=3,
         penalty=1.0,
+        max_iter=50,
+        tol=1e-3,
         backend="sa",
-        num_reads=50,
+        num_reads=10,
         backend_options=None,
         combine="best",
         top_k=20,
@@ -155,6 +180,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.base = base
         self.n_bits = n_bits
         self.penalty = penalty
+        self.max_iter = max_iter
+        self.tol = tol
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options
@@ -215,30 +242,21 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         return self
 
     def _fit_pair(self, K, signs, rng):
-        encoding = self._encoding()
-        bqm, _ = build_svc_qubo(K, signs, encoding, penalty=self.penalty)
-        sampler, kept, energies, info = self._solve(bqm, encoding, signs.size, rng)
+        solved = self._solve(svc_program(K, signs, C=self.C), rng)
+        kept = solved["coefs"]
 
         def training_hinge():
             b, _ = svc_intercepts(K, signs, kept, C=self.C)
             margins = signs * ((kept * signs) @ K + b[:, None])
             return np.maximum(0.0, 1.0 - margins).mean(axis=1)
 
-        weights = self._weights(energies, training_hinge)
+        weights = self._weights(solved["energies"], training_hinge)
         alpha = weights @ kept
         intercept, has_free = svc_intercepts(K, signs, alpha, C=self.C)
         if not has_free[0]:
-            self._warn_no_free("a QSVC solution", stacklevel=6)
-        details = {
-            "encoding": encoding,
-            "n_variables": bqm.num_variables,
-            "energies": energies,
-            "coefs": kept,
-            "weights": weights,
-            "sampler": sampler,
-            "info": info,
-        }
-        return alpha * signs, float(intercept[0]), details
+            self._warn_no_free("a QSVC solution")
+        solved["weights"] = weights
+        return alpha * signs, float(intercept[0]), solved
 
     def _set_model(self, X, y_index, classes, coef_rows, intercepts) -> None:
         is_support = np.any(coef_rows != 0, axis=0)
@@ -255,13 +273,15 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.intercept_ = intercepts
 
     def _set_diagnostics(self, diagnostics: list[dict]) -> None:
-        self.encoding_ = diagnostics[0]["encoding"]
+        self.encoding_ = self._encoding()
         self.n_qubo_variables_ = [d["n_variables"] for d in diagnostics]
         self.solution_energies_ = [d["energies"] for d in diagnostics]
         self.solution_coefs_ = [d["coefs"] for d in diagnostics]
         self.solution_weights_ = [d["weights"] for d in diagnostics]
         self.sampler_ = diagnostics[0]["sampler"]
         self.sampler_info_ = [d["info"] for d in diagnostics]
+        self.n_iter_ = np.array([d["n_iter"] for d in diagnostics], dtype=np.int32)
+        self.trace_ = [d["trace"] for d in diagnostics]
         self._set_backend_diagnostics(self.sampler_info_)
 
     def _pairwise_decision(self, X):

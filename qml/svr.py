@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from qml._base import QuantumSVMBase
 from qml._hygiene import fit_or_clean
 from qml._intercept import svr_intercepts
-from qubo import build_svr_qubo, split_svr_coefficients
+from qubo import split_svr_coefficients, svr_program
 
 
 class QSVR(RegressorMixin, QuantumSVMBase):
@@ -53,24 +53,40 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Half-width of the insensitive tube.
     base : float, default=2.0
         Base ``B`` of the precision vector; 1 gives the unary encoding.
-    n_bits : int, default=4
+    n_bits : int, default=3
         Bits ``K`` per coefficient.
     penalty : float, default=1.0
         Strength ``xi`` of the penalty on ``(sum_n beta_n)**2``.
     complementarity_penalty : float, default=0.0
         Strength ``mu`` of the penalty on ``sum_n alpha_n alpha*_n``.
+    max_iter : int, default=50
+        Most refinement rounds. Round 1 solves the QUBO on ``[0, C]``; every
+        later round encodes each coefficient on its own box around the
+        previous solution (narrower where the coefficient lies inside it,
+        moved where it sits on an edge), the equality constraint enters as an
+        augmented Lagrangian whose multiplier moves between rounds, and the
+        sampler starts from the previous solution where it takes initial
+        states (``sampler_info_["warm_start"]`` says how). 1 is the single
+        shot of the papers.
+    tol : float, default=1e-3
+        Stop once the widest box is below ``tol * C``, the dual objective
+        changed by at most ``tol * max(1, |objective|)`` and the equality
+        constraint is violated by at most ``tol * C``.
     backend : str or dimod.Sampler, default="sa"
         QUBO solver: a name from :func:`backends.available_backends` or any
         ``dimod.Sampler``.
-    num_reads : int, default=50
+    num_reads : int, default=10
         Samples requested from the backend, where it takes ``num_reads``.
     backend_options : dict, default=None
         Further keyword arguments of the backend's ``sample`` call.
     combine : {"best", "mean", "boltzmann", "fit"}, default="best"
-        How the ``top_k`` lowest-energy distinct solutions become one model;
+        How the ``top_k`` lowest-energy distinct solutions of the last
+        refinement round become one model (earlier rounds only steer the
+        boxes; the last round's samples, with the previous solution among
+        them, lie on the finest grid);
         "fit" weights each by the inverse of its training mean squared error.
     top_k : int, default=20
-        Number of distinct solutions kept.
+        Number of distinct solutions of the last round kept.
     temperature : float, default=None
         Temperature of "boltzmann"; None uses the spread of the kept energies.
     fallback : {"sa"} or None, default=None
@@ -105,6 +121,13 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Their decoded ``[alpha, alpha*]`` rows.
     solution_weights_ : ndarray of shape (n_kept,)
         Weights with which they were combined.
+    n_iter_ : int
+        Refinement rounds run.
+    trace_ : list of dict
+        Per refinement sequence (one), one array per round of
+        ``energy`` (QUBO energy of the round's best sample), ``dual_objective``
+        (without penalties), ``constraint_violation``, ``box_width`` (widest
+        box), ``seconds`` and ``warm_start``.
     fallback_used_ : bool
         Whether ``fallback`` replaced the requested backend.
     chain_break_fraction_ : float or None
@@ -149,11 +172,13 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         C=1.0,
         epsilon=0.1,
         base=2.0,
-        n_bits=4,
+        n_bits=3,
         penalty=1.0,
         complementarity_penalty=0.0,
+        max_iter=50,
+        tol=1e-3,
         backend="sa",
-        num_reads=50,
+        num_reads=10,
         backend_options=None,
         combine="best",
         top_k=20,
@@ -174,6 +199,8 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.n_bits = n_bits
         self.penalty = penalty
         self.complementarity_penalty = complementarity_penalty
+        self.max_iter = max_iter
+        self.tol = tol
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options
@@ -205,37 +232,33 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self._check_n_samples(X.shape[0])
         self._resolve_kernel(X)
         K = self._kernel(X, X)
-        encoding = self._encoding()
-        bqm, _ = build_svr_qubo(
-            K,
-            y,
-            encoding,
-            epsilon=self.epsilon,
-            penalty=self.penalty,
-            complementarity=self.complementarity_penalty,
+        program = svr_program(
+            K, y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
         )
-        sampler, kept, energies, info = self._solve(bqm, encoding, 2 * len(y), self._rng())
-        alphas, stars = split_svr_coefficients(kept)
+        solved = self._solve(program, self._rng())
+        alphas, stars = split_svr_coefficients(solved["coefs"])
 
         def training_mse():
             b, _ = svr_intercepts(K, y, alphas, stars, C=self.C, epsilon=self.epsilon)
             residuals = y - ((alphas - stars) @ K + b[:, None])
             return (residuals**2).mean(axis=1)
 
-        weights = self._weights(energies, training_mse)
+        weights = self._weights(solved["energies"], training_mse)
         alpha, star = weights @ alphas, weights @ stars
         intercept, has_free = svr_intercepts(K, y, alpha, star, C=self.C, epsilon=self.epsilon)
         if not has_free[0]:
             self._warn_no_free("the combined QSVR solution")
         self._set_model(X, alpha - star, float(intercept[0]))
-        self.encoding_ = encoding
-        self.n_qubo_variables_ = bqm.num_variables
-        self.solution_energies_ = energies
-        self.solution_coefs_ = kept
+        self.encoding_ = self._encoding()
+        self.n_qubo_variables_ = solved["n_variables"]
+        self.solution_energies_ = solved["energies"]
+        self.solution_coefs_ = solved["coefs"]
         self.solution_weights_ = weights
-        self.sampler_ = sampler
-        self.sampler_info_ = info
-        self._set_backend_diagnostics([info])
+        self.sampler_ = solved["sampler"]
+        self.sampler_info_ = solved["info"]
+        self.n_iter_ = solved["n_iter"]
+        self.trace_ = [solved["trace"]]
+        self._set_backend_diagnostics([solved["info"]])
         return self
 
     def _set_model(self, X, beta, intercept: float) -> None:

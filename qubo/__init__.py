@@ -1,11 +1,15 @@
 """Pure maths of the QSVR/QSVC QUBOs: encodings, builders and decoding (numpy + dimod only)."""
 
+from qubo.box import BoxEncoding
 from qubo.decode import decode_sampleset, sample_bits
 from qubo.encoding import Encoding
+from qubo.program import DualProgram, svc_program, svr_program
 from qubo.svc import build_svc_qubo, svc_dual_objective
 from qubo.svr import build_svr_qubo, split_svr_coefficients, svr_dual_objective
 
 __all__ = [
+    "BoxEncoding",
+    "DualProgram",
     "Encoding",
     "build_svc_qubo",
     "build_svr_qubo",
@@ -13,5 +17,7 @@ __all__ = [
     "sample_bits",
     "split_svr_coefficients",
     "svc_dual_objective",
+    "svc_program",
     "svr_dual_objective",
+    "svr_program",
 ]

@@ -6,6 +6,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
+from qubo.box import BoxEncoding
 from qubo.encoding import Encoding
 
 
@@ -26,9 +27,12 @@ def sample_bits(sampleset: dimod.SampleSet, num_variables: int) -> NDArray[np.in
 
 
 def decode_sampleset(
-    sampleset: dimod.SampleSet, encoding: Encoding, n_coefficients: int
+    sampleset: dimod.SampleSet, encoding: Encoding | BoxEncoding, n_coefficients: int
 ) -> NDArray[np.float64]:
     """Decode a SampleSet into coefficients, one row per sample.
+
+    ``encoding`` is the shared :class:`Encoding` of a single-shot QUBO or the
+    per-coefficient :class:`BoxEncoding` of a refinement round.
 
     Returns an array of shape ``(num_samples, n_coefficients)``; for QSVR
     ``n_coefficients = 2N`` (``alpha`` then ``alpha*``), for QSVC ``N``.

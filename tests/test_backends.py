@@ -11,7 +11,7 @@ from qubo import Encoding, build_svr_qubo
 
 def _svr_bqm(rng, n, bits):
     X = rng.normal(size=(n, 2))
-    bqm, _ = build_svr_qubo(rbf_kernel(X), rng.normal(size=n), Encoding(n_bits=bits))
+    bqm = build_svr_qubo(rbf_kernel(X), rng.normal(size=n), Encoding(n_bits=bits))
     return bqm
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_blobs
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
@@ -33,8 +34,11 @@ def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):
 
 def test_qsvr_with_exact_backend_reaches_grid_optimum(rng):
     X, y = _regression(rng, n=3)
-    model = QSVR(C=1.0, epsilon=0.1, n_bits=2, penalty=0.5, backend="exact").fit(X, y)
+    # max_iter=1: the single shot, whose optimum is the grid's
+    model = QSVR(C=1.0, epsilon=0.1, n_bits=2, penalty=0.5, backend="exact", max_iter=1)
+    model.fit(X, y)
     assert model.n_qubo_variables_ == 12
+    assert model.n_iter_ == 1
     K = rbf_kernel(X, gamma=1.0 / (2 * X.var()))
     alpha, star = split_svr_coefficients(model.solution_coefs_[0])
     energy = svr_dual_objective(K, y, alpha, star, epsilon=0.1, penalty=0.5)
@@ -117,10 +121,14 @@ def test_callable_kernel_equals_named_kernel(rng):
 
 def test_any_dimod_sampler_is_a_backend(rng):
     X, y = _regression(rng, n=6)
-    sampler = dimod.RandomSampler()
-    model = QSVR(backend=sampler, num_reads=7, top_k=50).fit(X, y)
+    sampler = dimod.RandomSampler()  # takes no initial states: every round runs cold
+    with pytest.warns(ConvergenceWarning, match=r"max_iter=4 refinement rounds"):
+        model = QSVR(backend=sampler, num_reads=7, top_k=50, max_iter=4).fit(X, y)
     assert model.sampler_ is sampler
-    assert len(model.solution_energies_) <= 7
+    assert model.sampler_info_["warm_start"] is None
+    assert not model.trace_[0]["warm_start"].any()
+    # the last round's 7 samples and the previous round's solution
+    assert len(model.solution_energies_) <= 8
 
 
 def test_no_free_support_vector_warns_and_does_not_loop():

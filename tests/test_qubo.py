@@ -28,7 +28,7 @@ def _problem(rng, n):
 def test_svr_energy_equals_penalised_dual(rng, base, mu):
     K, y = _problem(rng, 7)
     enc = Encoding(n_bits=3, base=base, C=1.5)
-    bqm, _ = build_svr_qubo(K, y, enc, epsilon=0.2, penalty=0.8, complementarity=mu)
+    bqm = build_svr_qubo(K, y, enc, epsilon=0.2, penalty=0.8, complementarity=mu)
     assert bqm.num_variables == 2 * 7 * 3
     bits = rng.integers(0, 2, size=(50, bqm.num_variables))
     energies = bqm.energies((bits, range(bqm.num_variables)))
@@ -41,7 +41,7 @@ def test_svc_energy_equals_penalised_dual(rng):
     K, _ = _problem(rng, 8)
     y = rng.choice([-1.0, 1.0], size=8)
     enc = Encoding(n_bits=2, base=3.0, C=2.0)
-    bqm, _ = build_svc_qubo(K, y, enc, penalty=1.3)
+    bqm = build_svc_qubo(K, y, enc, penalty=1.3)
     bits = rng.integers(0, 2, size=(50, bqm.num_variables))
     energies = bqm.energies((bits, range(bqm.num_variables)))
     alpha = enc.decode(bits.reshape(50, 8, 2))
@@ -58,7 +58,7 @@ def _grid(levels, n):
 def test_svr_exact_optimum_is_grid_minimum(rng, n, bits):
     K, y = _problem(rng, n)
     enc = Encoding(n_bits=bits, base=2.0, C=1.0)
-    bqm, _ = build_svr_qubo(K, y, enc, epsilon=0.1, penalty=0.5, complementarity=0.2)
+    bqm = build_svr_qubo(K, y, enc, epsilon=0.1, penalty=0.5, complementarity=0.2)
     assert bqm.num_variables <= 16
     best = dimod.ExactSolver().sample(bqm).first.energy
     # Brute force over coefficient values, never touching bits or the BQM.
@@ -73,7 +73,7 @@ def test_svc_exact_optimum_is_grid_minimum(rng):
     K, _ = _problem(rng, 5)
     y = np.array([1.0, -1.0, 1.0, -1.0, -1.0])
     enc = Encoding(n_bits=3, base=2.0, C=2.0)
-    bqm, _ = build_svc_qubo(K, y, enc, penalty=1.0)
+    bqm = build_svc_qubo(K, y, enc, penalty=1.0)
     best = dimod.ExactSolver().sample(bqm).first.energy
     values = svc_dual_objective(K, y, _grid(enc.levels(), 5), penalty=1.0)
     assert best == pytest.approx(values.min(), abs=1e-10)

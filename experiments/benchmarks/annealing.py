@@ -24,7 +24,7 @@ from qubo import Encoding, build_svr_qubo
 
 def problem():
     X, y, _, _ = diabetes(50, seed=0)
-    bqm, _ = build_svr_qubo(
+    bqm = build_svr_qubo(
         rbf_kernel(X, gamma=0.1), y, Encoding(n_bits=5, C=1.0), epsilon=0.1, penalty=1.0
     )
     assert bqm.num_variables == 500

@@ -1,0 +1,134 @@
+"""Successive approximation: a sequence of same-size QUBOs that converges to the dual optimum.
+
+Round 1 is the single-shot QUBO on ``[0, C]``. Each further round encodes
+every coefficient on its own box around the previous solution
+(:func:`qubo.refine.next_box`), the equality constraint enters as an
+augmented Lagrangian whose multiplier moves after every round, and the
+sampler starts from the previous solution where it takes initial states.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import dimod
+import numpy as np
+from numpy.typing import NDArray
+
+from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
+from qubo.refine import next_box
+
+#: A round has stalled when it improves on its start by less than this
+#: fraction of ``tol`` (relative energy); chosen on the tuning datasets of
+#: experiments/benchmarks/exactness.py (diabetes, sine, breast_cancer).
+_STALL = 0.1
+
+#: Signature of one round's solve: the QUBO, the previous solution's bits
+#: (None in round 1) -> (SampleSet, whether the sampler was warm-started).
+RoundSolver = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None"], tuple]
+
+
+@dataclass
+class RoundRecord:
+    """What one round did: the per-round trace of a fit."""
+
+    energy: float
+    dual_objective: float
+    constraint_violation: float
+    box_width: float
+    seconds: float
+    warm_start: bool
+
+
+@dataclass
+class Refinement:
+    """The outcome of all rounds: the last round's kept solutions and the trace."""
+
+    coefficients: NDArray[np.float64]
+    energies: NDArray[np.float64]
+    box: BoxEncoding
+    multiplier: float
+    n_iter: int
+    converged: bool
+    trace: list[RoundRecord] = field(default_factory=list)
+    infos: list[dict] = field(default_factory=list)
+    n_variables: int = 0
+
+
+def refine(
+    program: DualProgram,
+    encoding: Encoding,
+    solve_round: RoundSolver,
+    *,
+    penalty: float,
+    max_iter: int,
+    tol: float,
+    shrink: float = 0.5,
+) -> Refinement:
+    """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
+
+    Convergence: the widest box is below ``tol * C``, the dual objective
+    changed by at most ``tol * max(1, |objective|)`` in the last round and the
+    constraint violation ``|h|`` is below ``tol * C``. Every round keeps the
+    best of its own samples and of the warm start, so a noisy sampler never
+    loses the previous round's solution.
+    """
+    n = program.n_coefficients
+    box = BoxEncoding.full(encoding, n)
+    multiplier, previous = 0.0, None
+    best_objective = None
+    trace, infos = [], []
+    converged = False
+    for _ in range(max_iter):
+        start = time.perf_counter()
+        bqm = program.qubo(box, penalty=penalty, multiplier=multiplier)
+        warm_bits = None if previous is None else box.encode(previous).ravel()
+        sampleset, warm = solve_round(bqm, warm_bits)
+        rows = decode_sampleset(sampleset, box, n)
+        energies = np.asarray(sampleset.record.energy, dtype=float)
+        if warm_bits is not None:  # elitism: the warm start competes with the samples
+            rows = np.vstack([rows, box.decode(warm_bits.reshape(n, -1))])
+            energies = np.append(energies, bqm.energy((warm_bits, range(bqm.num_variables))))
+        start_energy = energies[-1] if warm_bits is not None else np.inf
+        order = np.argsort(energies, kind="stable")
+        rows, energies = rows[order], energies[order]
+        solution = rows[0]
+        objective = float(program.objective(solution))
+        violation = float(program.violation(solution))
+        trace.append(
+            RoundRecord(
+                energy=float(energies[0]),
+                dual_objective=objective,
+                constraint_violation=violation,
+                box_width=float(box.width.max()),
+                seconds=time.perf_counter() - start,
+                warm_start=warm,
+            )
+        )
+        infos.append(dict(sampleset.info))
+        settled = best_objective is not None and abs(objective - best_objective) <= tol * max(
+            1.0, abs(objective)
+        )
+        best_objective = objective
+        last_box, last_rows, last_energies = box, rows, energies
+        multiplier += program.multiplier_step(solution, penalty=penalty)
+        # The step narrows early when a round no longer improves on its start.
+        stalled = start_energy - energies[0] <= _STALL * tol * max(1.0, abs(energies[0]))
+        box = next_box(box, solution, program.C, shrink=shrink, stalled=stalled, previous=previous)
+        previous = solution
+        if settled and box.width.max() <= tol * program.C and abs(violation) <= tol * program.C:
+            converged = True
+            break
+    return Refinement(
+        coefficients=last_rows,
+        energies=last_energies,
+        box=last_box,
+        multiplier=multiplier,
+        n_iter=len(trace),
+        converged=converged,
+        trace=trace,
+        infos=infos,
+        n_variables=bqm.num_variables,
+    )

@@ -1,0 +1,113 @@
+"""Per-coefficient boxes: the encoding of one refinement round.
+
+Round ``t`` of successive approximation writes coefficient ``n`` as
+``alpha_n = lower_n + width_n * sum_k w_k a_nk`` with bit weights
+``w_k = B**k / sum_j B**j`` (or an explicit precision vector normalised to
+sum 1). With ``lower = 0`` and ``width = C`` this is the plain
+:class:`~qubo.encoding.Encoding` of the single-shot QUBO.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from qubo.encoding import Encoding
+
+
+@dataclass(frozen=True, eq=False)
+class BoxEncoding:
+    """Coefficient ``n`` lives on the grid ``lower[n] + width[n] * (bits @ weights)``.
+
+    Parameters
+    ----------
+    lower : ndarray of shape (n_coefficients,)
+        Lower end of every box.
+    width : ndarray of shape (n_coefficients,)
+        Width of every box (``> 0``).
+    weights : ndarray of shape (n_bits,)
+        Non-negative bit weights that sum to 1.
+
+    Examples
+    --------
+    >>> box = BoxEncoding.full(Encoding(n_bits=2, C=3.0), 2)
+    >>> box.decode([[0, 1], [1, 1]]).tolist()
+    [2.0, 3.0]
+    >>> shifted = BoxEncoding(np.array([1.0, 0.0]), np.array([0.3, 3.0]), box.weights)
+    >>> shifted.decode(shifted.encode([1.2, 2.0])).round(3).tolist()
+    [1.2, 2.0]
+    """
+
+    lower: NDArray[np.float64]
+    width: NDArray[np.float64]
+    weights: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        lower = np.asarray(self.lower, dtype=float).ravel()
+        width = np.asarray(self.width, dtype=float).ravel()
+        weights = np.asarray(self.weights, dtype=float).ravel()
+        if lower.shape != width.shape:
+            raise ValueError(
+                f"lower and width must have the same length; got {lower.size} and {width.size}"
+            )
+        if not (np.all(np.isfinite(lower)) and np.all(np.isfinite(width)) and np.all(width > 0)):
+            raise ValueError("box ends must be finite and every width positive")
+        if weights.size < 1 or np.any(weights < 0) or not np.isclose(weights.sum(), 1.0):
+            raise ValueError(f"bit weights must be non-negative and sum to 1; got {weights}")
+        object.__setattr__(self, "lower", lower)
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "weights", weights)
+
+    @classmethod
+    def full(cls, encoding: Encoding, n_coefficients: int) -> BoxEncoding:
+        """The box ``[0, C]`` for every coefficient: the single-shot encoding."""
+        return cls(
+            np.zeros(n_coefficients),
+            np.full(n_coefficients, encoding.C),
+            encoding.p / encoding.p.sum(),
+        )
+
+    @property
+    def n_bits(self) -> int:
+        return int(self.weights.size)
+
+    @property
+    def n_coefficients(self) -> int:
+        return int(self.lower.size)
+
+    @property
+    def upper(self) -> NDArray[np.float64]:
+        return self.lower + self.width
+
+    def fractions(self) -> NDArray[np.float64]:
+        """Every representable fraction of a box, sorted and unique, in ``[0, 1]``."""
+        return np.unique(_bit_table(self.n_bits) @ self.weights)
+
+    def decode(self, bits: ArrayLike) -> NDArray[np.float64]:
+        """Coefficients from bits of shape ``(..., n_coefficients, n_bits)``."""
+        bits = np.asarray(bits)
+        if bits.shape[-1] != self.n_bits or bits.shape[-2] != self.n_coefficients:
+            raise ValueError(
+                f"expected bits of shape (..., {self.n_coefficients}, {self.n_bits}); "
+                f"got {bits.shape}"
+            )
+        return self.lower + self.width * (bits @ self.weights)
+
+    def encode(self, coefficients: ArrayLike) -> NDArray[np.int8]:
+        """Bits of the grid point nearest to each coefficient.
+
+        Returns an array of shape ``(n_coefficients, n_bits)``.
+        """
+        coefficients = np.asarray(coefficients, dtype=float).ravel()
+        table = _bit_table(self.n_bits)
+        fraction = (coefficients - self.lower) / self.width
+        nearest = np.abs(fraction[:, None] - table @ self.weights).argmin(axis=1)
+        return table[nearest]
+
+
+def _bit_table(n_bits: int) -> NDArray[np.int8]:
+    """All ``2**n_bits`` bit rows, bit ``k`` in column ``k``."""
+    codes = np.arange(2**n_bits)[:, None]
+    return ((codes >> np.arange(n_bits)) & 1).astype(np.int8)

@@ -1,0 +1,137 @@
+"""SVM duals as box-constrained quadratic programs with one equality, and their QUBOs.
+
+Both duals have the form::
+
+    minimise   1/2 a^T M a + c^T a
+    subject to g^T a = 0,  0 <= a <= C
+
+(QSVR: ``a = [alpha; alpha*]``, ``g^T a = sum beta``; QSVC: ``a = alpha``,
+``g^T a = sum alpha y``). The equality enters the QUBO as the augmented
+Lagrangian ``rho h**2 + lambda h`` with ``h = g^T a``. With ``a = l + W z``
+(``W`` block-diagonal, :class:`~qubo.box.BoxEncoding`) the energy is the QUBO
+``1/2 z^T (W^T M' W) z + (W^T (M' l + c'))^T z + const`` where ``M'`` and
+``c'`` include the two penalty terms; the constant goes into the BQM's
+offset, so ``bqm.energy(z)`` equals the augmented dual exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dimod
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from qubo._dense import bqm_from_dense, check_kernel_and_targets
+from qubo.box import BoxEncoding
+
+
+@dataclass(frozen=True, eq=False)
+class DualProgram:
+    """``min 1/2 a^T M a + c^T a`` s.t. ``g^T a = 0``, ``0 <= a <= C``.
+
+    Parameters
+    ----------
+    hessian : ndarray of shape (n, n)
+        ``M``, symmetric.
+    linear : ndarray of shape (n,)
+        ``c``.
+    constraint : ndarray of shape (n,)
+        ``g`` of the equality constraint.
+    C : float
+        Upper end of every coefficient's box.
+    penalty_scale : float
+        ``rho = penalty_scale * penalty``: the QSVR penalty is ``xi h**2``
+        (scale 1), the QSVC one ``xi/2 h**2`` (scale 1/2), as in the papers.
+    """
+
+    hessian: NDArray[np.float64]
+    linear: NDArray[np.float64]
+    constraint: NDArray[np.float64]
+    C: float
+    penalty_scale: float = 1.0
+
+    @property
+    def n_coefficients(self) -> int:
+        return int(self.linear.size)
+
+    def objective(self, coefficients: ArrayLike) -> NDArray[np.float64] | float:
+        """The dual objective (no penalties) of one row or a stack of rows."""
+        a = np.asarray(coefficients, dtype=float)
+        return 0.5 * np.einsum("...i,ij,...j->...", a, self.hessian, a) + a @ self.linear
+
+    def violation(self, coefficients: ArrayLike) -> NDArray[np.float64] | float:
+        """``h = g^T a`` of one row or a stack of rows."""
+        return np.asarray(coefficients, dtype=float) @ self.constraint
+
+    def augmented(
+        self, coefficients: ArrayLike, *, penalty: float, multiplier: float = 0.0
+    ) -> NDArray[np.float64] | float:
+        """Objective plus ``rho h**2 + lambda h``: the energy the QUBO encodes."""
+        h = self.violation(coefficients)
+        rho = self.penalty_scale * penalty
+        return self.objective(coefficients) + rho * h**2 + multiplier * h
+
+    def multiplier_step(self, coefficients: ArrayLike, *, penalty: float) -> float:
+        """The augmented-Lagrangian update ``lambda += 2 rho h``."""
+        return float(2.0 * self.penalty_scale * penalty * self.violation(coefficients))
+
+    def qubo(
+        self, box: BoxEncoding, *, penalty: float, multiplier: float = 0.0
+    ) -> dimod.BinaryQuadraticModel:
+        """The QUBO of the augmented dual on ``box``; variable ``n*K + k`` is bit ``k`` of ``a_n``.
+
+        Built with array operations only: ``W^T M W`` is the Kronecker product
+        ``(M * width width^T) kron (w w^T)``.
+        """
+        if box.n_coefficients != self.n_coefficients:
+            raise ValueError(
+                f"the box encodes {box.n_coefficients} coefficients but the program has "
+                f"{self.n_coefficients}"
+            )
+        rho = self.penalty_scale * penalty
+        g = self.constraint
+        M = self.hessian + 2.0 * rho * np.outer(g, g)
+        c = self.linear + multiplier * g
+        gradient_at_lower = M @ box.lower + c
+        quadratic = np.kron(M * np.outer(box.width, box.width), np.outer(box.weights, box.weights))
+        quadratic *= 0.5
+        linear = np.kron(gradient_at_lower * box.width, box.weights)
+        bqm = bqm_from_dense(linear, quadratic)
+        bqm.offset = float(0.5 * box.lower @ M @ box.lower + c @ box.lower)
+        return bqm
+
+
+def svr_program(
+    kernel: ArrayLike,
+    y: ArrayLike,
+    *,
+    C: float,
+    epsilon: float,
+    complementarity: float = 0.0,
+) -> DualProgram:
+    """The SVR dual over ``a = [alpha; alpha*]``, with ``beta = alpha - alpha*``.
+
+    ``1/2 beta^T K beta + eps sum(alpha + alpha*) - y^T beta
+    + complementarity * sum(alpha * alpha*)``, subject to ``sum beta = 0``.
+    """
+    K, y = check_kernel_and_targets(kernel, y)
+    n = y.size
+    hessian = np.block([[K, -K], [-K, K]])
+    if complementarity:
+        hessian[:n, n:] += complementarity * np.eye(n)
+        hessian[n:, :n] += complementarity * np.eye(n)
+    linear = np.concatenate([epsilon - y, epsilon + y])
+    constraint = np.concatenate([np.ones(n), -np.ones(n)])
+    return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0)
+
+
+def svc_program(kernel: ArrayLike, y: ArrayLike, *, C: float) -> DualProgram:
+    """The SVC dual ``1/2 sum_nm alpha_n alpha_m y_n y_m K_nm - sum alpha``.
+
+    Subject to ``sum alpha y = 0``; the penalty is ``xi/2 (sum alpha y)**2``.
+    """
+    K, y = check_kernel_and_targets(kernel, y)
+    if not np.all(np.isin(y, (-1.0, 1.0))):
+        raise ValueError(f"labels must be -1 or +1; got values {np.unique(y)}")
+    return DualProgram(np.outer(y, y) * K, -np.ones(y.size), y.copy(), float(C), 0.5)
