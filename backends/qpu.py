@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
+import warnings
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +26,9 @@ __all__ = ["QPUSampler", "QPUSpec", "clique_capacity"]
 # QPUSampler in the process so that clones in a grid search never re-embed.
 _EMBEDDINGS: dict[tuple[str, int], dict] = {}
 _CAPACITY: dict[str, int] = {}
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
+# Reverse-annealing options that MockDWaveSampler accepts but does not emulate.
+_MOCK_IGNORED = frozenset({"initial_state", "anneal_schedule", "reinitialize_state"})
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,10 @@ class QPUSampler(dimod.Sampler):
 
     @property
     def parameters(self) -> dict:
-        return {"num_reads": [], "chain_strength": [], "postprocess": [], **self.child.parameters}
+        own = {"num_reads": [], "chain_strength": [], "postprocess": []}
+        if self.spec.kind == "mock":
+            own["seed"] = []  # seeds the mock's substitute anneal: reproducible offline fits
+        return {**own, **self.child.parameters}
 
     @property
     def properties(self) -> dict:
@@ -196,8 +203,37 @@ class QPUSampler(dimod.Sampler):
         num_reads: int = 100,
         chain_strength=None,
         postprocess: str | None = "steepest",
+        seed: int | None = None,
         **parameters,
     ) -> dimod.SampleSet:
+        """Embed ``bqm`` on the clique, sample it, unembed and post-process.
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+            A dense problem of at most :attr:`capacity` variables.
+        num_reads : int, default=100
+            Anneals (reads) on the QPU.
+        chain_strength : float, optional
+            Default: uniform torque compensation.
+        postprocess : {"steepest"} or None, default="steepest"
+            Greedy descent of every unembedded sample on the logical problem.
+        seed : int, optional
+            Mock only: seed of the substitute anneal, so that an offline fit
+            is reproducible. A QPU has no seed.
+        **parameters
+            Further options of the solver, e.g. ``annealing_time``, or
+            reverse annealing's ``initial_state``, ``anneal_schedule`` and
+            ``reinitialize_state`` (in the logical problem's labels).
+
+        Returns
+        -------
+        dimod.SampleSet
+            Logical samples; ``info`` holds ``embedding``,
+            ``chain_break_fraction``, ``chain_strength`` and the timing.
+        """
+        if seed is not None and self.spec.kind != "mock":
+            raise ValueError(f"a QPU takes no seed; got seed={seed!r} for {self.name}")
         self._check_parameters(parameters)
         if bqm.num_variables > self.capacity:
             raise BackendCapacityError(self._capacity_message(bqm.num_variables))
@@ -214,14 +250,15 @@ class QPUSampler(dimod.Sampler):
         if chain_strength is None:
             chain_strength = uniform_torque_compensation(bqm, logical)
         try:
-            sampleset = composite.sample(
-                bqm,
-                num_reads=num_reads,
-                chain_strength=chain_strength,
-                return_embedding=True,
-                **parameters,
-            )
-            sampleset.resolve()
+            with self._mock_call(seed, parameters):
+                sampleset = composite.sample(
+                    bqm,
+                    num_reads=num_reads,
+                    chain_strength=chain_strength,
+                    return_embedding=True,
+                    **parameters,
+                )
+                sampleset.resolve()
         except Exception as error:
             raise BackendUnavailableError(
                 f"the {self.name} call failed ({type(error).__name__}: {error}); the network, "
@@ -230,8 +267,36 @@ class QPUSampler(dimod.Sampler):
             ) from error
         sampleset.info.pop("embedding_context", None)  # the full embedding: too big for info
         sampleset.info["chain_strength"] = float(chain_strength)
+        if self.spec.kind == "mock" and "initial_state" in parameters:
+            sampleset.info["reverse_anneal"] = "sent; the mock's substitute anneal ignores it"
         sampleset = self._with_diagnostics(sampleset, logical, reused, embed_seconds)
         return _postprocess(bqm, sampleset, postprocess)
+
+    @contextlib.contextmanager
+    def _mock_call(self, seed: int | None, parameters: dict):
+        """Seed the mock's substitute anneal for one call; silence what it cannot mock.
+
+        The mock stands in for the QPU's interface, not its physics: reverse
+        annealing's options reach it along the real code path (embedded by
+        FixedEmbeddingComposite), and it warns that it ignores them. That is
+        known and recorded in the info, so the warning is not repeated per
+        round. Its substitute sampler and defaults are left as they are;
+        only the seed is set, under the lock, since the child is shared.
+        """
+        if self.spec.kind != "mock":
+            yield
+            return
+        child = self.child
+        with _LOCK, warnings.catch_warnings():
+            for name in _MOCK_IGNORED & set(parameters):
+                warnings.filterwarnings("ignore", message=f"'{name}' parameter is valid")
+            saved = dict(child.substitute_kwargs)
+            if seed is not None:
+                child.substitute_kwargs = {**saved, "seed": seed}
+            try:
+                yield
+            finally:
+                child.substitute_kwargs = saved
 
     @staticmethod
     def _with_diagnostics(sampleset, embedding, reused, embed_seconds) -> dimod.SampleSet:

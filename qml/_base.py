@@ -46,6 +46,7 @@ class QuantumSVMBase(BaseEstimator):
             HasMethods(["evaluate"]),
         ],
         "reps": [Interval(Integral, 1, None, closed="left")],
+        "bandwidth": [StrOptions({"scale"}), Interval(Real, 0.0, None, closed="neither")],
         "entanglement": [str, list],
         "gamma": [StrOptions({"scale", "auto"}), Interval(Real, 0.0, None, closed="neither")],
         "degree": [Interval(Integral, 0, None, closed="left")],
@@ -82,9 +83,12 @@ class QuantumSVMBase(BaseEstimator):
 
     def _quantum_kernel(self, X: NDArray[np.float64]):
         """The fidelity kernel, its feature map as wide as the data (checked here, in fit)."""
-        from backends.quantum_kernel import QuantumKernel
+        from backends.quantum_kernel import QuantumKernel, scale_bandwidth
 
-        kernel = QuantumKernel(self.feature_map, reps=self.reps, entanglement=self.entanglement)
+        bandwidth = scale_bandwidth(X) if self.bandwidth == "scale" else float(self.bandwidth)
+        kernel = QuantumKernel(
+            self.feature_map, reps=self.reps, entanglement=self.entanglement, bandwidth=bandwidth
+        )
         width = kernel.circuit(X.shape[1]).num_parameters
         if width != X.shape[1]:
             raise ValueError(
@@ -159,10 +163,16 @@ class QuantumSVMBase(BaseEstimator):
             "n_variables": result.n_variables,
             "n_iter": result.n_iter,
             "trace": _trace_arrays(result),
+            "round_infos": [*result.infos[:-1], info],
         }
 
     def _set_backend_diagnostics(self, infos: list[dict]) -> None:
-        """Chain breaks, embedding size, QPU time and fallback, over all QUBOs of the fit."""
+        """Chain breaks, embedding size, QPU time and fallback, over all QUBOs of the fit.
+
+        ``infos`` holds the SampleSet info of every round of every QUBO
+        sequence: QPU access time is summed over all of them (it is what
+        the fit cost), chain breaks are averaged.
+        """
         self.fallback_used_ = any(info.get("fallback_used", False) for info in infos)
         breaks = [info["chain_break_fraction"] for info in infos if "chain_break_fraction" in info]
         self.chain_break_fraction_ = float(np.mean(breaks)) if breaks else None

@@ -37,11 +37,17 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Feature map of ``kernel="quantum"``: the fidelity kernel
         ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.quantum_kernel.QuantumKernel`).
         A library map gets one qubit per feature, resolved in ``fit``.
-        Scale features to about ``[0, pi]`` first (``MinMaxScaler``).
     reps : int, default=2
         Repetitions of a library feature map.
     entanglement : str or list, default="full"
         Entanglement of a library feature map.
+    bandwidth : "scale" or float, default="scale"
+        Scale ``c`` of the features inside the quantum feature map (the
+        circuit sees ``c * x``), against the exponential concentration of
+        wide feature maps (Shaydulin & Wild 2022). "scale" uses
+        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.quantum_kernel.scale_bandwidth`),
+        the analogue of ``gamma="scale"``: the same kernel whether the
+        features were scaled to ``[0, pi]`` or ``[0, 0.5]``.
     degree : int, default=3
         Degree of the "poly" kernel.
     coef0 : float, default=0.0
@@ -123,10 +129,17 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     embedding_size_ : dict or None
         ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
     qpu_access_time_ : float or None
-        QPU access time in microseconds, where the sampler reports it.
+        QPU access time in microseconds, summed over every refinement round,
+        where the sampler reports it.
     sampler_ : dimod.Sampler
     sampler_info_ : list of dict
-        The SampleSet ``info`` of each pair.
+        The last round's SampleSet ``info`` of each pair.
+        ``warm_start`` says how later rounds started from the previous
+        solution: "initial_states" (SA, tabu, steepest), "reverse_anneal"
+        (a QPU) or None (the sampler takes no start state, e.g. "exact" or a
+        user's sampler without ``initial_states``: every round runs cold).
+        ``rounds`` is the number of rounds, ``fallback_used`` whether the
+        fallback replaced the backend.
 
     Examples
     --------
@@ -151,6 +164,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         feature_map="zz",
         reps=2,
         entanglement="full",
+        bandwidth="scale",
         degree=3,
         coef0=0.0,
         C=1.0,
@@ -174,6 +188,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.feature_map = feature_map
         self.reps = reps
         self.entanglement = entanglement
+        self.bandwidth = bandwidth
         self.degree = degree
         self.coef0 = coef0
         self.C = C
@@ -282,7 +297,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.sampler_info_ = [d["info"] for d in diagnostics]
         self.n_iter_ = np.array([d["n_iter"] for d in diagnostics], dtype=np.int32)
         self.trace_ = [d["trace"] for d in diagnostics]
-        self._set_backend_diagnostics(self.sampler_info_)
+        self._set_backend_diagnostics([i for d in diagnostics for i in d["round_infos"]])
 
     def _pairwise_decision(self, X):
         """SVC's one-vs-one decision values (positive towards the first class of a pair)."""

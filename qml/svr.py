@@ -38,11 +38,17 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Feature map of ``kernel="quantum"``: the fidelity kernel
         ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.quantum_kernel.QuantumKernel`).
         A library map gets one qubit per feature, resolved in ``fit``.
-        Scale features to about ``[0, pi]`` first (``MinMaxScaler``).
     reps : int, default=2
         Repetitions of a library feature map.
     entanglement : str or list, default="full"
         Entanglement of a library feature map.
+    bandwidth : "scale" or float, default="scale"
+        Scale ``c`` of the features inside the quantum feature map (the
+        circuit sees ``c * x``), against the exponential concentration of
+        wide feature maps (Shaydulin & Wild 2022). "scale" uses
+        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.quantum_kernel.scale_bandwidth`),
+        the analogue of ``gamma="scale"``: the same kernel whether the
+        features were scaled to ``[0, pi]`` or ``[0, 0.5]``.
     degree : int, default=3
         Degree of the "poly" kernel.
     coef0 : float, default=0.0
@@ -135,11 +141,18 @@ class QSVR(RegressorMixin, QuantumSVMBase):
     embedding_size_ : dict or None
         ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
     qpu_access_time_ : float or None
-        QPU access time in microseconds, where the sampler reports it.
+        QPU access time in microseconds, summed over every refinement round,
+        where the sampler reports it.
     sampler_ : dimod.Sampler
         The backend that solved the QUBO.
     sampler_info_ : dict
-        The SampleSet's ``info``, with the backend's timing.
+        The last round's SampleSet ``info``, with the backend's timing.
+        ``warm_start`` says how later rounds started from the previous
+        solution: "initial_states" (SA, tabu, steepest), "reverse_anneal"
+        (a QPU) or None (the sampler takes no start state, e.g. "exact" or a
+        user's sampler without ``initial_states``: every round runs cold).
+        ``rounds`` is the number of rounds, ``fallback_used`` whether the
+        fallback replaced the backend.
 
     Examples
     --------
@@ -167,6 +180,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         feature_map="zz",
         reps=2,
         entanglement="full",
+        bandwidth="scale",
         degree=3,
         coef0=0.0,
         C=1.0,
@@ -191,6 +205,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.feature_map = feature_map
         self.reps = reps
         self.entanglement = entanglement
+        self.bandwidth = bandwidth
         self.degree = degree
         self.coef0 = coef0
         self.C = C
@@ -258,7 +273,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.sampler_info_ = solved["info"]
         self.n_iter_ = solved["n_iter"]
         self.trace_ = [solved["trace"]]
-        self._set_backend_diagnostics([solved["info"]])
+        self._set_backend_diagnostics(solved["round_infos"])
         return self
 
     def _set_model(self, X, beta, intercept: float) -> None:
