@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-import warnings
 import time
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 

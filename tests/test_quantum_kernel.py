@@ -9,6 +9,7 @@ from qiskit.quantum_info import Statevector
 from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityStatevectorKernel
 from sklearn.base import clone
 from sklearn.svm import SVC, SVR
+from sklearn.utils._param_validation import InvalidParameterError
 
 from backends.quantum_kernel import QuantumKernel
 from qml import QSVC, QSVR
@@ -97,7 +98,8 @@ def test_qsvc_with_quantum_kernel_rebuilds_its_decision(rng):
     model = QSVC(kernel="quantum", reps=1, **FAST).fit(X, y)
     assert isinstance(model.kernel_, QuantumKernel)
     X_new = _angles(rng, 5, 3)
-    gram = QuantumKernel("zz", reps=1)(X_new, model.support_vectors_)
+    width = 0.1 / np.sqrt(X.shape[1] * X.var())  # bandwidth="scale", written out
+    gram = QuantumKernel("zz", reps=1, bandwidth=width)(X_new, model.support_vectors_)
     expected = gram @ model.dual_coef_[0] + model.intercept_[0]
     np.testing.assert_allclose(model.decision_function(X_new), expected, atol=1e-10)
     assert clone(model).get_params()["feature_map"] == "zz"
@@ -143,3 +145,43 @@ def test_one_feature_reduces_zz_to_z(rng):
     X = _angles(rng, 5, 1)
     np.testing.assert_allclose(QuantumKernel("zz")(X), QuantumKernel("z")(X))
     np.testing.assert_allclose(QuantumKernel("pauli")(X), QuantumKernel("z")(X))
+
+
+@pytest.mark.parametrize("width", [0.2, 1.7])
+def test_bandwidth_scales_the_features_inside_the_map(rng, width):
+    X, Y = _angles(rng, 12, 3), _angles(rng, 5, 3)
+    theirs = FidelityStatevectorKernel(feature_map=zz_feature_map(3, reps=2))
+    ours = QuantumKernel("zz", bandwidth=width)
+    np.testing.assert_allclose(ours(X), theirs.evaluate(width * X), atol=1e-10)
+    np.testing.assert_allclose(ours(X, Y), theirs.evaluate(width * X, width * Y), atol=1e-10)
+    qiskit_kernel = QuantumKernel(theirs, bandwidth=width)
+    np.testing.assert_allclose(qiskit_kernel(X, Y), ours(X, Y), atol=1e-10)
+
+
+def test_scale_bandwidth_gives_the_same_model_for_pi_and_narrow_ranges(rng):
+    X = _angles(rng, 24, 3)
+    y = (np.sin(X[:, 0]) > np.cos(X[:, 1])).astype(int)
+    X_new = _angles(rng, 6, 3)
+    wide = QSVC(kernel="quantum", reps=1, **FAST).fit(X, y)
+    narrow = QSVC(kernel="quantum", reps=1, **FAST).fit(X / (2 * np.pi), y)
+    np.testing.assert_allclose(
+        wide.kernel_(X_new, X), narrow.kernel_(X_new / (2 * np.pi), X / (2 * np.pi))
+    )
+    assert wide.kernel_.bandwidth == pytest.approx(narrow.kernel_.bandwidth / (2 * np.pi))
+    # a fixed bandwidth does not adapt: the [0, pi] kernel is much closer to the identity
+    fixed = QSVC(kernel="quantum", reps=1, bandwidth=1.0, **FAST).fit(X, y)
+    off_diagonal = ~np.eye(len(X), dtype=bool)
+    assert fixed.kernel_(X)[off_diagonal].mean() < wide.kernel_(X)[off_diagonal].mean() - 0.2
+
+
+@pytest.mark.parametrize("bad", [0.0, -1.0, float("nan"), "wide"])
+def test_bad_bandwidth_is_a_parameter_error(rng, bad):
+    X = _angles(rng, 6, 2)
+    with pytest.raises(InvalidParameterError, match=r"'bandwidth' parameter of QSVC must be"):
+        QSVC(kernel="quantum", bandwidth=bad).fit(X, [0, 1] * 3)
+
+
+@pytest.mark.parametrize("bad", [0.0, -2.0, float("nan"), float("inf")])
+def test_quantum_kernel_refuses_a_bad_bandwidth(rng, bad):
+    with pytest.raises(ValueError, match=r"bandwidth must be a finite number > 0; got"):
+        QuantumKernel("z", bandwidth=bad)(_angles(rng, 3, 2))
