@@ -21,9 +21,9 @@ from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
 from qubo.refine import next_box
 
 #: A round has stalled when it improves on its start by less than this
-#: fraction of ``tol`` (relative energy); chosen on the tuning datasets of
+#: fraction of ``tol`` (relative energy): chosen on the tuning datasets of
 #: experiments/benchmarks/exactness.py (diabetes, sine, breast_cancer).
-_STALL = 0.1
+_STALL = 0.01
 
 #: Signature of one round's solve: the QUBO, the previous solution's bits
 #: (None in round 1) -> (SampleSet, whether the sampler was warm-started).
@@ -65,7 +65,7 @@ def refine(
     penalty: float,
     max_iter: int,
     tol: float,
-    shrink: float = 0.5,
+    shrink: float = 0.25,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
