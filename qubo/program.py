@@ -72,6 +72,45 @@ class DualProgram:
         rho = self.penalty_scale * penalty
         return self.objective(coefficients) + rho * h**2 + multiplier * h
 
+    def line_search(
+        self,
+        coefficients: ArrayLike,
+        direction: ArrayLike,
+        *,
+        penalty: float,
+        multiplier: float = 0.0,
+    ) -> float:
+        """The step ``t >= 0`` that minimises the augmented dual along ``a + t d`` in the box.
+
+        The augmented dual is quadratic, so the minimiser along a line is
+        ``-g.d / d^T M' d``, clipped to the largest step that keeps every
+        coefficient in ``[0, C]``. Returns 0 when the direction does not
+        descend.
+
+        Examples
+        --------
+        >>> program = DualProgram(np.eye(2), np.array([-1.0, -1.0]), np.zeros(2), C=5.0)
+        >>> program.line_search([0.0, 0.0], [0.5, 0.5], penalty=0.0)
+        2.0
+        """
+        a = np.asarray(coefficients, dtype=float)
+        d = np.asarray(direction, dtype=float)
+        rho = self.penalty_scale * penalty
+        g_dot_d = float(self.constraint @ d)
+        gradient_dot = float(
+            (self.hessian @ a + self.linear) @ d
+            + (2.0 * rho * float(self.constraint @ a) + multiplier) * g_dot_d
+        )
+        curvature = float(d @ self.hessian @ d + 2.0 * rho * g_dot_d**2)
+        if gradient_dot >= 0.0:
+            return 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            up = np.where(d > 0, (self.C - a) / d, np.inf)
+            down = np.where(d < 0, -a / d, np.inf)
+        limit = float(min(up.min(initial=np.inf), down.min(initial=np.inf)))
+        step = -gradient_dot / curvature if curvature > 0 else np.inf
+        return float(max(0.0, min(step, limit)))
+
     def multiplier_step(self, coefficients: ArrayLike, *, penalty: float) -> float:
         """The augmented-Lagrangian update ``lambda += 2 rho h``."""
         return float(2.0 * self.penalty_scale * penalty * self.violation(coefficients))

@@ -136,7 +136,8 @@ def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     assert payload["versions"]["numpy"] == np.__version__
     assert len(payload["curves"]["sha256"]) == 64
     methods = {r["method"] for r in payload["results"]}
-    assert {lc.QSVR_SA, lc.SVR_SAME, lc.SVR_CV, lc.OLS, lc.LAST} == methods
+    assert {lc.QSVR_SA, lc.SVR_CV, lc.RIDGE, lc.POW3, lc.LAST} == methods
+    assert payload["settings"]["hyperparameters"] == "cv"
     assert (output / "r2_by_method.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -231,3 +232,49 @@ def test_generator_on_mnist1d_signals():
     config = replace(sample_config(0, "mnist1d", 0), architecture="cnn", width=8, depth=2)
     curve = train_run(config, data, epochs=2)
     assert curve.shape == (2,) and np.all((0 <= curve) & (curve <= 1))
+
+
+def test_pow3_extrapolation_agrees_with_scipy_curve_fit():
+    from scipy.optimize import curve_fit
+
+    from experiments.curve_fit import pow3_extrapolate
+
+    rng = np.random.default_rng(3)
+    t = np.arange(1, 21, dtype=float)
+    laws = [(0.92, 0.6, 0.5), (0.75, 0.3, 1.2), (0.6, 0.45, 0.25)]
+    prefixes = np.array([c - a * t**-alpha + rng.normal(0, 0.003, t.size) for c, a, alpha in laws])
+    ours = pow3_extrapolate(prefixes, 80)
+
+    def pow3(x, c, a, alpha):
+        return c - a * x**-alpha
+
+    for prefix, value in zip(prefixes, ours, strict=True):
+        params, _ = curve_fit(pow3, t, prefix, p0=(0.8, 0.5, 0.5), bounds=(0, [2, 5, 5]))
+        assert value == pytest.approx(pow3(80.0, *params), abs=3e-3)
+
+
+def test_pow3_needs_two_observed_epochs():
+    from experiments.curve_fit import pow3_extrapolate
+
+    with pytest.raises(ValueError, match=r"need at least 2 observed epochs before epoch 5; got 1"):
+        pow3_extrapolate(np.array([[0.5]]), 5)
+
+
+def test_a_collapsed_method_is_printed_as_a_failure_not_a_number():
+    entry = {
+        "fraction": 0.5,
+        "n_train": 20,
+        "n": 5,
+        "reference": lc.SVR_CV,
+        "r2_std": 30.0,
+        "r2_minus_reference_mean": 0.0,
+        "r2_minus_reference_std": 0.0,
+    }
+    summary = [
+        {**entry, "method": lc.SVR_CV, "r2_mean": 0.61},
+        {**entry, "method": "OLS", "r2_mean": -15.2},
+    ]
+    table = lc.format_table(summary)
+    assert "0.610" in table
+    assert "-15" not in table
+    assert "fails (R^2 < -1)" in table

@@ -38,6 +38,7 @@ def run_task(run_dir: Path, task_id: int) -> Path | None:
         fractions=(task["fraction"],),
         train_sizes=(task["n_train"],),
         n_splits=grid.splits,
+        hyperparameters="fixed",  # a sweep over the encoding at the experiment's C, eps, gamma
         C=model.C,
         epsilon=model.epsilon,
         gamma=model.gamma,
