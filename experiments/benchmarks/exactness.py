@@ -37,13 +37,18 @@ def _full_dual(model, n: int) -> np.ndarray:
     return coef
 
 
-def regression_case(name: str, loader, n: int, seed: int) -> dict:
-    X, y, X_test, y_test = loader(n, seed)
+def _timed_fit(model, X, y):
+    """The fitted model and its fit's seconds; warnings are the tables' business."""
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        qsvr = QSVR(**SVR_PARAMS, random_state=seed).fit(X, y)
-    seconds = time.perf_counter() - start
+        model.fit(X, y)
+    return model, time.perf_counter() - start
+
+
+def regression_case(name: str, loader, n: int, seed: int) -> dict:
+    X, y, X_test, y_test = loader(n, seed)
+    qsvr, seconds = _timed_fit(QSVR(**SVR_PARAMS, random_state=seed), X, y)
     svr = SVR(**SVR_PARAMS, tol=1e-8).fit(X, y)
     K = qsvr._kernel(X, X)
     program = svr_program(K, y, C=SVR_PARAMS["C"], epsilon=SVR_PARAMS["epsilon"])
@@ -66,11 +71,7 @@ def regression_case(name: str, loader, n: int, seed: int) -> dict:
 
 def classification_case(name: str, loader, n: int, seed: int) -> dict:
     X, y, X_test, y_test = loader(n, seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        qsvc = QSVC(**SVC_PARAMS, random_state=seed).fit(X, y)
-    seconds = time.perf_counter() - start
+    qsvc, seconds = _timed_fit(QSVC(**SVC_PARAMS, random_state=seed), X, y)
     svc = SVC(**SVC_PARAMS, tol=1e-8).fit(X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
     program = svc_program(qsvc._kernel(X, X), signs, C=SVC_PARAMS["C"])
