@@ -75,14 +75,14 @@ class CurveBenchmark:
     C: float = 1.0
     epsilon: float = 0.1
     gamma: float | str = "scale"
-    n_bits: int = 3
+    n_bits: int = 2
     base: float = 2.0
     penalty: float = 0.3
     num_reads: int = 5
     combine: str = "best"
     top_k: int = 20
     mock_qpu_sizes: tuple[int, ...] = (20,)
-    mock_qpu_bits: int = 3
+    mock_qpu_bits: int = 2
     cv_grid: dict = field(
         default_factory=lambda: {
             "C": [0.3, 1.0, 3.0, 10.0],

@@ -124,7 +124,15 @@ def refine(
         stalled = start_energy - energies[0] <= _STALL * tol * max(1.0, abs(energies[0]))
         start_point = solution if warm_bits is None else box.decode(warm_bits.reshape(n, -1))
         centre = _extrapolate(program, start_point, solution, rho, multiplier)
-        box = next_box(box, centre, program.C, shrink=shrink, stalled=stalled, previous=start_point)
+        box = next_box(
+            box,
+            centre,
+            program.C,
+            shrink=shrink,
+            stalled=stalled,
+            previous=start_point,
+            min_width=0.5 * tol * program.C,
+        )
         if (
             settled
             and box.width.max() <= tol * program.C

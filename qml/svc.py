@@ -56,17 +56,17 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Upper bound of every coefficient.
     base : float, default=2.0
         Base ``B`` of the precision vector; 1 gives the unary encoding.
-    n_bits : int, default=3
+    n_bits : int, default=2
         Bits ``K`` per coefficient, the same as QSVR's.
-        The defaults (``n_bits=3``, ``penalty=0.3``, ``num_reads=5``,
-        ``max_iter=50``, ``tol=1e-3``, ``combine="best"``, ``top_k=20``) were
+        The defaults (``n_bits=2``, ``penalty=0.3``, ``num_reads=5``,
+        ``max_iter=100``, ``tol=1e-3``, ``combine="best"``, ``top_k=20``) were
         chosen on diabetes, a smooth 2-D function and breast_cancer, and
         verified on other data (experiments/benchmarks/exactness.py).
     penalty : float, default=0.3
         Strength ``xi`` of the penalty ``xi/2 * (sum_n alpha_n y_n)**2``;
         with refinement rounds an augmented-Lagrangian multiplier enforces
         the constraint, so a moderate ``xi`` suffices.
-    max_iter : int, default=50
+    max_iter : int, default=100
         Most refinement rounds. Round 1 solves the QUBO on ``[0, C]``; every
         later round encodes each coefficient on its own box around the
         previous solution (narrower where the coefficient lies inside it,
@@ -175,9 +175,9 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         coef0=0.0,
         C=1.0,
         base=2.0,
-        n_bits=3,
+        n_bits=2,
         penalty=0.3,
-        max_iter=50,
+        max_iter=100,
         tol=1e-3,
         backend="sa",
         num_reads=5,

@@ -39,6 +39,7 @@ def next_box(
     shrink: float = 0.5,
     stalled: bool = False,
     previous: ArrayLike | None = None,
+    min_width: float = 0.0,
 ) -> BoxEncoding:
     """The next round's boxes around ``coefficients`` (trust-region logic).
 
@@ -66,6 +67,10 @@ def next_box(
         Whether the round failed to improve on its start.
     previous : array-like of shape (n_coefficients,), optional
         The solution of the round before, for the pattern move.
+    min_width : float
+        The step never narrows below this: boxes far finer than the
+        tolerance cannot move the coefficients enough to settle the
+        equality constraint.
 
     Returns
     -------
@@ -86,7 +91,7 @@ def next_box(
         raise ValueError(f"shrink must lie in (0, 1); got {shrink!r}")
     step = float(box.width.max())
     if stalled or not on_free_edge(box, a, C).any():
-        step *= shrink
+        step = max(step * shrink, min(min_width, step))
     width = np.full(a.size, min(step, C))
     target = np.full(a.size, 0.5)
     if previous is not None:

@@ -30,7 +30,7 @@ class Grid:
     splits: int = 5
     backends: tuple[str, ...] = ("sa",)
     # QSVR's own defaults (chosen on other data than the curves, see qml.QSVR)
-    n_bits: tuple[int, ...] = (3,)
+    n_bits: tuple[int, ...] = (2,)
     penalty: tuple[float, ...] = (0.3,)
     base: tuple[float, ...] = (2.0,)
 
