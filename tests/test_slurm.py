@@ -74,7 +74,7 @@ def test_generated_scripts(experiment_file, tmp_path, monkeypatch):
     assert "#SBATCH --partition=batch" in cluster and "#SBATCH --array=0-9" in cluster
     assert "#SBATCH --account=<your-project>" in cluster
     assert "# MODULES BEGIN juwels-booster hqml" in cluster and "# MODULES END" in cluster
-    assert "source /p/venv/bin/activate" in cluster
+    assert 'source "/p/venv/bin/activate"' in cluster
     assert "slurm run-task" in quantum and "tasks-quantum.txt" in quantum
     tasks = json.loads((run / "tasks.json").read_text())
     quantum_ids = [int(i) for i in (run / "tasks-quantum.txt").read_text().split()]

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from backends import available_backends
+from experiments.slurm.values import check_memory, check_name, check_time
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -114,8 +115,35 @@ def _check(experiment: Experiment, path: Path) -> None:
         problems.append("grid.base must be > 0 and grid.penalty >= 0")
     if not experiment.tasks():
         problems.append("the grid is empty")
+    problems += _slurm_problems(experiment.slurm)
     if problems:
         raise ExperimentError(f"{path}: " + "; ".join(problems))
+
+
+def _slurm_problems(options: SlurmOptions) -> list[str]:
+    """Every [slurm] value against its format: they are written into batch scripts."""
+    checks = [
+        (check_time, options.time, "slurm.time"),
+        (check_memory, options.mem, "slurm.mem"),
+    ]
+    checks += [
+        (check_name, value, f"slurm.{key}")
+        for key, value in (
+            ("partition", options.partition),
+            ("quantum_partition", options.quantum_partition),
+        )
+        if value is not None
+    ]
+    problems = []
+    for check, value, what in checks:
+        try:
+            check(value, what)
+        except ValueError as error:
+            problems.append(str(error))
+    parallel = options.max_parallel
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 0:
+        problems.append(f"slurm.max_parallel must be an integer >= 0; got {parallel!r}")
+    return problems
 
 
 def load_experiment(path: str | Path) -> Experiment:

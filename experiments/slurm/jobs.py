@@ -19,6 +19,7 @@ from experiments.atomic import write_atomically
 from experiments.slurm.experiment import QUANTUM_BACKENDS, Experiment
 from experiments.slurm.profiles import Profile
 from experiments.slurm.scripts import aggregate_script, array_script
+from experiments.slurm.values import check_path
 
 PARTS = ("cluster", "quantum")
 ACTIVE_STATES = frozenset({"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "REQUEUED"})
@@ -58,9 +59,15 @@ def generate(
 ) -> list[Path]:
     """Write the run directory's task lists and batch scripts; submit nothing."""
     run_dir = Path(run_dir).resolve()
+    if any(ord(c) < 32 for c in str(run_dir)):
+        raise ValueError(f"the run directory must be one line of text; got {str(run_dir)!r}")
     partitions = _partitions(experiment, profile)  # refuses unknown partitions before writing
     environment = environment if environment is not None else (profile.environment or sys.prefix)
-    description = {"experiment": experiment.as_dict(), "system": profile.name}
+    check_path(environment, "the environment (--env)")
+    # Through JSON and back, so that tuples and lists compare as they are stored.
+    description = json.loads(
+        json.dumps({"experiment": experiment.as_dict(), "system": profile.name})
+    )
     existing = run_dir / "experiment.json"
     if existing.is_file() and json.loads(existing.read_text()) != description:
         raise ValueError(

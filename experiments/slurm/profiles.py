@@ -7,10 +7,19 @@ a folder named by ``HQML_SLURM_PROFILES`` (or pass a path as the system).
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+
+from experiments.slurm.values import (
+    check_account,
+    check_module,
+    check_name,
+    check_path,
+    check_time,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,9 +75,8 @@ class Profile:
         lines = [f"# MODULES BEGIN {self.name} {packages}"]
         if self.module_stage or self.modules:
             lines.append("module --force purge")
-            lines.append(
-                "module load " + " ".join(filter(None, [self.module_stage, *self.modules]))
-            )
+            names = filter(None, [self.module_stage, *self.modules])
+            lines.append("module load " + " ".join(shlex.quote(name) for name in names))
         lines.append("# MODULES END")
         return "\n".join(lines)
 
@@ -102,7 +110,7 @@ def load_profile(system: str) -> Profile:
     try:
         data = tomllib.loads(path.read_text())
         modules = data.get("modules", {})
-        return Profile(
+        profile = Profile(
             name=str(data["name"]),
             description=str(data.get("description", "")),
             account=str(data.get("account", "")),
@@ -121,3 +129,23 @@ def load_profile(system: str) -> Profile:
         raise ProfileError(
             f"profile {path} is malformed: {type(error).__name__}: {error}"
         ) from error
+    try:
+        return _checked(profile)
+    except ValueError as error:
+        raise ProfileError(f"profile {path}: {error}") from error
+
+
+def _checked(profile: Profile) -> Profile:
+    """Every value of a profile against its format: they are written into batch scripts."""
+    check_name(profile.name, "name")
+    check_account(profile.account)
+    for role, partition in profile.partitions.items():
+        check_name(partition, f"partitions.{role}")
+    for partition, limit in profile.time_limits.items():
+        check_time(limit, f"time_limits.{partition}")
+    if profile.module_stage:
+        check_module(profile.module_stage, "modules.stage")
+    for module in profile.modules:
+        check_module(module, "modules.load")
+    check_path(profile.environment, "environment")
+    return profile

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from experiments.slurm.experiment import Experiment
 from experiments.slurm.profiles import Profile
+from experiments.slurm.values import check_path
 
 CREDENTIALS_NOTE = (
     "# D-Wave credentials are not in this script: tasks read DWAVE_API_TOKEN or the\n"
@@ -15,13 +16,23 @@ CREDENTIALS_NOTE = (
 
 
 def _header(options: dict[str, str | int]) -> str:
-    return "\n".join(f"#SBATCH --{key}={value}" for key, value in options.items() if value != "")
+    lines = []
+    for key, value in options.items():
+        if value == "":
+            continue
+        if any(ord(c) < 32 for c in str(value)):  # a newline would end the #SBATCH line
+            raise ValueError(f"#SBATCH --{key} must be one line; got {value!r}")
+        lines.append(f"#SBATCH --{key}={value}")
+    return "\n".join(lines)
 
 
 def _activation(environment: str) -> str:
     if not environment:
         return "# no environment to activate: python is taken from PATH"
-    return f"source {environment}/bin/activate"
+    # Checked by values.check_path: path characters and $VARIABLE references
+    # only, so double quotes expand the variables and nothing else.
+    check_path(environment, "environment")
+    return f'source "{environment}/bin/activate"'
 
 
 def array_script(
@@ -47,7 +58,7 @@ def array_script(
         "cpus-per-task": profile.cpus_per_task(partition),
         "mem": experiment.slurm.mem,
         "time": experiment.slurm.time,
-        "output": f"{run_dir}/logs/%x-%A_%a.out",
+        "output": shlex.quote(f"{run_dir}/logs/%x-%A_%a.out"),
     }
     quoted = shlex.quote(str(run_dir))
     return f"""#!/bin/bash
@@ -79,7 +90,7 @@ def aggregate_script(
         "cpus-per-task": 1,
         "mem": experiment.slurm.mem,
         "time": experiment.slurm.time,
-        "output": f"{run_dir}/logs/%x-%j.out",
+        "output": shlex.quote(f"{run_dir}/logs/%x-%j.out"),
     }
     return f"""#!/bin/bash
 {_header(options)}

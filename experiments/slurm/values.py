@@ -1,0 +1,100 @@
+"""Formats of every value that reaches a batch script, checked before anything is written.
+
+Experiment files, profiles and the command line are user input, and a batch
+script is a shell script: a newline in ``time`` starts a new command, a
+``$(...)`` in a path runs one. Every value is checked against the format
+Slurm or the module system expects (and refused with what was expected and
+what arrived); what reaches the shell is then also quoted by the script
+writer.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "check_account",
+    "check_memory",
+    "check_module",
+    "check_name",
+    "check_path",
+    "check_time",
+]
+
+_TIME = re.compile(r"(\d+-\d{1,2}(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2})")
+_MEMORY = re.compile(r"(\d+)([KMGT])")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
+_ACCOUNT = re.compile(r"(<[A-Za-z0-9_-]+>|[A-Za-z0-9][A-Za-z0-9_.+-]*)?")
+_MODULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]*")
+# Path characters plus $NAME / ${NAME} references, which the job shell expands
+# inside double quotes; no parentheses or backticks, so no command substitution.
+_PATH = re.compile(r"(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[A-Za-z0-9_./+@%:~-])+")
+_MEGABYTES = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2}
+MIN_MEMORY_MB = 64
+
+
+def _refuse(what: str, value, expected: str) -> ValueError:
+    return ValueError(f"{what} must be {expected}; got {value!r}")
+
+
+def _text(what: str, value) -> str:
+    if not isinstance(value, str):
+        raise _refuse(what, value, "a string")
+    return value
+
+
+def check_time(value, what: str = "time") -> str:
+    """A Slurm time limit: ``minutes``, ``[days-]hours:minutes[:seconds]`` and the like."""
+    text = _text(what, value)
+    if not _TIME.fullmatch(text):
+        raise _refuse(what, value, "a Slurm time such as 30, 00:30:00 or 1-12:00:00")
+    return text
+
+
+def check_memory(value, what: str = "mem") -> str:
+    """Memory per node with a unit (K, M, G, T) and at least 64M: "5" alone is 5 MB."""
+    text = _text(what, value)
+    match = _MEMORY.fullmatch(text)
+    if not match:
+        raise _refuse(what, value, "a size with a unit such as 512M or 4G")
+    megabytes = int(match.group(1)) * _MEGABYTES[match.group(2)]
+    if megabytes < MIN_MEMORY_MB:
+        raise _refuse(what, value, f"at least {MIN_MEMORY_MB}M")
+    return text
+
+
+def check_name(value, what: str) -> str:
+    """A partition, system or job name: letters, digits, ``_ . + -``; no ``/``."""
+    text = _text(what, value)
+    if not _NAME.fullmatch(text):
+        raise _refuse(what, value, "letters, digits and _ . + - (starting with a letter or digit)")
+    return text
+
+
+def check_account(value, what: str = "account") -> str:
+    """A Slurm account, empty, or a ``<placeholder>`` of a shipped profile."""
+    text = _text(what, value)
+    if not _ACCOUNT.fullmatch(text):
+        raise _refuse(what, value, "an account name of letters, digits and _ . + -")
+    return text
+
+
+def check_module(value, what: str = "module") -> str:
+    """A module name as Lmod spells it, e.g. ``Stages/2025`` or ``GCC/12.3.0``."""
+    text = _text(what, value)
+    if not _MODULE.fullmatch(text):
+        raise _refuse(what, value, "a module name of letters, digits and _ . + / -")
+    return text
+
+
+def check_path(value, what: str) -> str:
+    """A path for the job shell: path characters and ``$VAR`` references only."""
+    text = _text(what, value)
+    if text and not _PATH.fullmatch(text):
+        raise _refuse(
+            what,
+            value,
+            "a path of letters, digits, _ . / + @ % : ~ - and $VARIABLE references "
+            "(no spaces, quotes, parentheses, semicolons or newlines)",
+        )
+    return text

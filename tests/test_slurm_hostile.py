@@ -1,0 +1,183 @@
+"""Hostile values for batch scripts: refused by format, quoted where they reach the shell.
+
+Each case was a working injection before values were checked: the value
+reached the generated script unquoted, newlines kept. The last test runs a
+generated script with stub ``module`` and ``python`` commands on PATH and
+checks that only what hqml meant to run ran.
+"""
+
+import os
+import stat
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from experiments.cli import main
+from experiments.slurm import jobs
+from experiments.slurm.experiment import ExperimentError, SlurmOptions, load_experiment
+from experiments.slurm.profiles import ProfileError, load_profile
+from experiments.slurm.scripts import array_script
+
+EXPERIMENT = """
+name = "mini"
+[grid]
+fractions = [0.5]
+train_sizes = [10]
+splits = 2
+[slurm]
+{slurm}
+"""
+
+PROFILE = """
+name = {name}
+account = {account}
+cores_per_node = 4
+environment = {environment}
+[partitions]
+cluster = {partition}
+quantum = "quantum"
+[time_limits]
+batch = "01:00:00"
+[modules]
+stage = {stage}
+load = {load}
+"""
+
+SAFE_PROFILE = {
+    "name": '"site"',
+    "account": '"proj1"',
+    "environment": '""',
+    "partition": '"batch"',
+    "stage": '""',
+    "load": "[]",
+}
+
+
+def _experiment(tmp_path, slurm='time = "00:05:00"\nmem = "500M"'):
+    path = tmp_path / "mini.toml"
+    path.write_text(EXPERIMENT.format(slurm=slurm))
+    return path
+
+
+def _profile(tmp_path, **values):
+    path = tmp_path / "site.toml"
+    path.write_text(PROFILE.format(**{**SAFE_PROFILE, **values}))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("slurm", "message"),
+    [
+        ('time = "00:05:00\\ntouch /tmp/x"\nmem = "1G"', r"slurm.time must be a Slurm time"),
+        ('time = "$(touch /tmp/x)"\nmem = "1G"', r"slurm.time must be a Slurm time"),
+        ('time = "00:05:00"\nmem = "1G\\ntouch /tmp/x"', r"slurm.mem must be a size with a unit"),
+        ('time = "00:05:00"\nmem = "5"', r"slurm.mem must be a size with a unit"),
+        ('time = "00:05:00"\nmem = "5M"', r"slurm.mem must be at least 64M; got '5M'"),
+        ('partition = "batch\\ntouch /tmp/x"', r"slurm.partition must be letters, digits"),
+        ("max_parallel = -5", r"slurm.max_parallel must be an integer >= 0; got -5"),
+    ],
+)
+def test_hostile_experiment_values_are_refused(tmp_path, slurm, message):
+    with pytest.raises(ExperimentError, match=message):
+        load_experiment(_experiment(tmp_path, slurm))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", '"../../etc/evil"', r"name must be letters, digits"),
+        ("name", '"site\\ntouch /tmp/x"', r"name must be letters, digits"),
+        ("account", '"proj\\ntouch /tmp/x"', r"account must be an account name"),
+        ("partition", '"batch; touch /tmp/x"', r"partitions.cluster must be letters"),
+        ("stage", '"Stages/2025; touch /tmp/x"', r"modules.stage must be a module name"),
+        ("load", '["GCC", "$(touch /tmp/x)"]', r"modules.load must be a module name"),
+        ("environment", '"/venv$(touch /tmp/x)"', r"environment must be a path"),
+        ("environment", '"/venv\\ntouch /tmp/x"', r"environment must be a path"),
+        ("environment", '"/venv`touch /tmp/x`"', r"environment must be a path"),
+    ],
+)
+def test_hostile_profile_values_are_refused(tmp_path, field, value, message):
+    with pytest.raises(ProfileError, match=message):
+        load_profile(str(_profile(tmp_path, **{field: value})))
+
+
+def test_hostile_env_option_writes_nothing(tmp_path, capsys):
+    run = tmp_path / "run"
+    code = main(
+        ["slurm", "generate", str(_experiment(tmp_path)), "--system", "local",
+         "--run-dir", str(run), "--env", "/x$(touch /tmp/hqml-pwned)"]
+    )  # fmt: skip
+    assert code == 2
+    assert "the environment (--env) must be a path" in capsys.readouterr().err
+    assert not run.exists()
+
+
+def test_a_newline_that_bypassed_loading_still_cannot_reach_the_script(tmp_path):
+    experiment = load_experiment(_experiment(tmp_path))
+    hostile = replace(experiment, slurm=SlurmOptions(time="00:05:00\ntouch /tmp/x"))
+    with pytest.raises(ValueError, match=r"#SBATCH --time must be one line"):
+        array_script(
+            hostile,
+            load_profile("local"),
+            part="cluster",
+            partition="batch",
+            n_tasks=2,
+            run_dir=tmp_path,
+            environment="",
+        )
+
+
+def test_same_experiment_regenerates_into_its_own_run_directory(tmp_path):
+    experiment = load_experiment(_experiment(tmp_path))
+    profile = load_profile("local")
+    jobs.generate(experiment, profile, tmp_path / "run", environment="")
+    jobs.generate(experiment, profile, tmp_path / "run", environment="")  # no "different"
+
+
+def _stub(folder: Path, name: str, body: str) -> None:
+    path = folder / name
+    path.write_text(f"#!/bin/bash\n{body}\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+
+
+def test_generated_script_runs_only_what_hqml_meant(tmp_path):
+    """Quoted paths with spaces-free hostile-looking characters, $VAR expansion, stub commands."""
+    stubs, marker = tmp_path / "bin", tmp_path / "calls.txt"
+    stubs.mkdir()
+    _stub(stubs, "python", f'echo "python $*" >> {marker}')
+    _stub(stubs, "module", f'echo "module $*" >> {marker}')
+    venv = tmp_path / "venvs" / "a+b@c" / "bin"
+    venv.mkdir(parents=True)
+    (venv / "activate").write_text(f'echo "activated" >> {marker}\n')
+    profile = _profile(
+        tmp_path,
+        environment='"$HQML_TEST_VENVS/a+b@c"',
+        stage='"Stages/2025"',
+        load='["GCC/12.3.0", "Python"]',
+    )
+    run = tmp_path / "run%1:~x"
+    code = main(
+        ["slurm", "generate", str(_experiment(tmp_path)), "--system", str(profile),
+         "--run-dir", str(run)]
+    )  # fmt: skip
+    assert code == 0
+    # `module` is a shell function on clusters; a stub on PATH stands in for it here.
+    environment = {
+        **os.environ,
+        "PATH": f"{stubs}:{os.environ['PATH']}",
+        "HQML_TEST_VENVS": str(tmp_path / "venvs"),
+        "SLURM_ARRAY_TASK_ID": "1",
+    }
+    done = subprocess.run(
+        ["bash", str(run / "job-cluster.sh")], env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    calls = marker.read_text().splitlines()
+    assert calls == [
+        "module --force purge",
+        "module load Stages/2025 GCC/12.3.0 Python",
+        "activated",
+        f"python -m experiments.cli slurm run-task {run.resolve()} --task 1",
+    ]
