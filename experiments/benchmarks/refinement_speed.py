@@ -77,7 +77,11 @@ def against_single_shot(splits: int) -> None:
 
 
 def bits_for_precision(splits: int) -> None:
-    print(f"\n2. diabetes N=50: single shots with K bits vs refinement (3 bits), {splits} splits")
+    default_bits = QSVR().n_bits
+    print(
+        f"\n2. diabetes N=50: single shots with K bits vs refinement ({default_bits} bits), "
+        f"{splits} splits"
+    )
     print(
         f"{'fit':<26} {'vars':>5} {'s':>7} {'gap median':>11} {'|gap| max':>10} {'|h| median':>11}"
     )
@@ -86,7 +90,7 @@ def bits_for_precision(splits: int) -> None:
     ]
     for label, options in cases:
         rows = [_timed_case(diabetes, 50, seed, **options) for seed in range(splits)]
-        bits = options.get("n_bits", 3)
+        bits = options.get("n_bits", default_bits)
         gaps = np.array([r["gap"] for r in rows])
         print(
             f"{label:<26} {2 * 50 * bits:>5} {np.median([r['seconds'] for r in rows]):>7.3f} "
