@@ -19,6 +19,7 @@ from backends import (
     get_sampler,
     split_backend_options,
 )
+from backends.checks import check_sampleset
 from backends.warm import warm_start_kind, warm_start_options
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
@@ -268,4 +269,10 @@ class _RoundSolver:
             reads = defaults.get("num_reads", 1)
             warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads)
         options = {**defaults, **(warm or {}), **self.options}
-        return self.sampler.sample(bqm, **options), warm is not None
+        answer = self.sampler.sample(bqm, **options)
+        return check_sampleset(answer, bqm, _sampler_name(self.sampler)), warm is not None
+
+
+def _sampler_name(sampler: dimod.Sampler) -> str:
+    """How errors name a sampler: hqml's registry name, else its class."""
+    return getattr(sampler, "name", None) or type(sampler).__name__

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVR
+from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR, NoFreeSupportVectorWarning
 from qml._intercept import svr_intercepts
@@ -221,12 +222,48 @@ def test_exact_backend_refuses_large_problem_and_leaves_nothing_fitted(rng):
     assert not [k for k in vars(model) if k.endswith("_")]
 
 
-def test_failed_refit_removes_the_previous_model(rng):
+def test_failed_refit_keeps_the_previous_model(rng):
     X, y = _regression(rng, n=10)
     model = QSVR(**FAST).fit(X, y)
+    before, fitted = model.predict(X), {k: v for k, v in vars(model).items() if k.endswith("_")}
     model.set_params(backend="exact")
     with pytest.raises(ValueError, match=r"at most 24 variables"):
         model.fit(X, y)
-    assert not [k for k in vars(model) if k.endswith("_")]
-    with pytest.raises(Exception, match=r"not fitted yet"):
-        model.predict(X)
+    model.set_params(C=-1.0)  # a typo in set_params, then fit: the paid model survives
+    with pytest.raises(InvalidParameterError, match=r"'C' parameter of QSVR"):
+        model.fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), before)
+    assert {k for k in vars(model) if k.endswith("_")} == set(fitted)
+    assert model.dual_coef_ is fitted["dual_coef_"]
+
+
+class _Interrupting(dimod.Sampler):
+    """A sampler that fails in its third call: a solver error or Ctrl-C mid-fit."""
+
+    parameters: dict = {"num_reads": []}
+    properties: dict = {}
+
+    def __init__(self, error):
+        self.error, self.calls = error, 0
+
+    def sample(self, bqm, **options):
+        """Brute-force-free random samples, then the error."""
+        self.calls += 1
+        if self.calls == 3:
+            raise self.error
+        return dimod.RandomSampler().sample(bqm, **options)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("solver crashed")])
+def test_a_fit_interrupted_mid_rounds_leaves_no_trace(rng, error):
+    X, y = _regression(rng, n=6)
+    fresh = QSVR(backend=_Interrupting(error), max_iter=5)
+    with pytest.raises(type(error)):
+        fresh.fit(X, y)
+    assert not [k for k in vars(fresh) if k.endswith("_")]
+    fitted = QSVR(**FAST).fit(X, y)
+    before = fitted.predict(X)
+    fitted.set_params(backend=_Interrupting(error), backend_options=None, max_iter=5)
+    with pytest.raises(type(error)):
+        fitted.fit(X + 1.0, y)
+    np.testing.assert_array_equal(fitted.predict(X), before)

@@ -1,0 +1,82 @@
+"""What a sampler returned, checked before anything is decoded from it.
+
+A user's ``dimod.Sampler`` may answer in SPIN, with values other than 0/1,
+over other variables than it was given, or with no sample at all. Decoding
+such an answer would produce coefficients outside ``[0, C]`` or an
+IndexError far from the cause; here it is converted (SPIN) or refused with
+the sampler's name and what it returned.
+"""
+
+from __future__ import annotations
+
+import dimod
+import numpy as np
+
+__all__ = ["SamplerOutputError", "check_sampleset"]
+
+
+class SamplerOutputError(ValueError):
+    """A sampler returned something that is not a sample set of the problem it was given."""
+
+
+def check_sampleset(
+    sampleset, bqm: dimod.BinaryQuadraticModel, sampler_name: str
+) -> dimod.SampleSet:
+    """The sampler's answer as a BINARY SampleSet over exactly ``bqm``'s variables.
+
+    Parameters
+    ----------
+    sampleset : object
+        What ``sampler.sample(bqm)`` returned.
+    bqm : dimod.BinaryQuadraticModel
+        The problem it was given (BINARY).
+    sampler_name : str
+        Named in the error.
+
+    Returns
+    -------
+    dimod.SampleSet
+        The same samples in BINARY; a SPIN answer is converted, values
+        ``-1/+1`` becoming ``0/1``.
+
+    Raises
+    ------
+    SamplerOutputError
+        For anything else: not a SampleSet, no samples, missing or extra
+        variables, or values outside the vartype.
+
+    Examples
+    --------
+    >>> bqm = dimod.BinaryQuadraticModel({0: 1.0, 1: -1.0}, {}, 0.0, "BINARY")
+    >>> spin = dimod.SampleSet.from_samples([[-1, 1]], "SPIN", energy=[0.0])
+    >>> check_sampleset(spin, bqm, "mine").record.sample.tolist()
+    [[0, 1]]
+    """
+    if not isinstance(sampleset, dimod.SampleSet):
+        raise SamplerOutputError(
+            f"sampler {sampler_name} returned {type(sampleset).__name__}; expected a "
+            "dimod.SampleSet"
+        )
+    if len(sampleset) == 0:
+        raise SamplerOutputError(
+            f"sampler {sampler_name} returned an empty SampleSet; expected at least one sample "
+            f"of the {bqm.num_variables}-variable problem"
+        )
+    given, returned = set(bqm.variables), set(sampleset.variables)
+    if given != returned:
+        missing, extra = sorted(given - returned, key=str), sorted(returned - given, key=str)
+        raise SamplerOutputError(
+            f"sampler {sampler_name} returned samples over other variables than it was given: "
+            f"missing {missing[:10]}{'...' if len(missing) > 10 else ''}, "
+            f"extra {extra[:10]}{'...' if len(extra) > 10 else ''}"
+        )
+    allowed = (0, 1) if sampleset.vartype is dimod.BINARY else (-1, 1)
+    values = np.unique(sampleset.record.sample)
+    if not np.isin(values, allowed).all():
+        raise SamplerOutputError(
+            f"sampler {sampler_name} returned {sampleset.vartype.name} samples with values "
+            f"{values[~np.isin(values, allowed)][:10].tolist()}; expected only {list(allowed)}"
+        )
+    if sampleset.vartype is dimod.SPIN:
+        sampleset = sampleset.change_vartype(dimod.BINARY, inplace=False)
+    return sampleset
