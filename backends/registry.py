@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import dimod
 
-__all__ = ["available_backends", "get_sampler", "split_backend_options"]
+__all__ = ["available_backends", "check_sample_options", "get_sampler", "split_backend_options"]
 
 
 def _exact(**options) -> dimod.Sampler:
@@ -77,7 +78,8 @@ _BACKENDS: dict[str, _Backend] = {
     "hybrid": _Backend(_hybrid, frozenset({"solver"})),
 }
 
-_SECRET_OPTIONS = frozenset({"token", "api_token", "dwave_api_token"})
+# Any key that looks like a credential: "token", "dwave_token", "API_KEY", "secret", ...
+_SECRET_KEY = re.compile(r"token|secret|passw|api_?key|auth|credential", re.IGNORECASE)
 
 
 def available_backends() -> list[str]:
@@ -101,7 +103,7 @@ def split_backend_options(name: str | dimod.Sampler, options: dict | None) -> tu
     never from a parameter that would end up in reprs, pickles and results.
     """
     options = dict(options or {})
-    secret = sorted(_SECRET_OPTIONS & {k.lower() for k in options})
+    secret = sorted(k for k in options if _SECRET_KEY.search(str(k)))
     if secret:
         raise ValueError(
             f"backend options must not carry credentials (got {secret}); set the "
@@ -137,3 +139,19 @@ def get_sampler(name: str | dimod.Sampler, **options) -> dimod.Sampler:
             )
         return name
     return _check_name(name).factory(**options)
+
+
+def check_sample_options(sampler: dimod.Sampler, options: dict, name: str) -> None:
+    """Refuse keyword arguments the sampler does not declare in ``parameters``.
+
+    dimod's convention is that ``parameters`` lists what ``sample`` accepts;
+    dwave-samplers would ignore the rest with at most a warning, so a typo
+    such as ``num_sweep`` silently changes nothing. Every backend answers the
+    same way instead: a ValueError naming the unknown keys and the known ones.
+    """
+    unknown = sorted(set(options) - set(sampler.parameters))
+    if unknown:
+        raise ValueError(
+            f"backend {name} does not take the option(s) {unknown}; it takes "
+            f"{sorted(sampler.parameters)}"
+        )

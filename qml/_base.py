@@ -16,6 +16,7 @@ from backends import (
     BackendCapacityError,
     BackendUnavailableError,
     available_backends,
+    check_sample_options,
     get_sampler,
     split_backend_options,
 )
@@ -231,11 +232,15 @@ class _RoundSolver:
         self.estimator = estimator
         self.rng = rng
         self.fell_back = False
+        backend = estimator.backend
+        self.name = repr(backend) if isinstance(backend, str) else type(backend).__name__
         init, self.options = split_backend_options(estimator.backend, estimator.backend_options)
         try:
             self.sampler = get_sampler(estimator.backend, **init)
         except BackendUnavailableError as error:
             self._fall_back(error)
+            return
+        check_sample_options(self.sampler, self.options, self.name)
 
     def _fall_back(self, error: BackendUnavailableError) -> None:
         if self.estimator.fallback != "sa":
@@ -246,6 +251,7 @@ class _RoundSolver:
             BackendFallbackWarning,
         )
         self.sampler, self.options, self.fell_back = get_sampler("sa"), {}, True
+        self.name = "'sa'"
 
     def __call__(self, bqm: dimod.BinaryQuadraticModel, warm_bits) -> tuple[dimod.SampleSet, bool]:
         seed = int(self.rng.randint(np.iinfo(np.int32).max))
@@ -270,9 +276,4 @@ class _RoundSolver:
             warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads)
         options = {**defaults, **(warm or {}), **self.options}
         answer = self.sampler.sample(bqm, **options)
-        return check_sampleset(answer, bqm, _sampler_name(self.sampler)), warm is not None
-
-
-def _sampler_name(sampler: dimod.Sampler) -> str:
-    """How errors name a sampler: hqml's registry name, else its class."""
-    return getattr(sampler, "name", None) or type(sampler).__name__
+        return check_sampleset(answer, bqm, self.name), warm is not None

@@ -84,3 +84,22 @@ def test_derived_range_handles_spin_and_labelled_models():
     hot, cold = derive_beta_range(bqm, seed=0)
     assert np.isfinite(hot) and np.isfinite(cold) and hot <= cold
     assert ScheduledAnnealingSampler().sample(bqm, seed=0).first.energy == pytest.approx(-2.5)
+
+
+@pytest.mark.parametrize("backend", ["sa", "tabu", "steepest", "exact", "mock-qpu"])
+def test_unknown_sample_options_get_one_answer_on_every_backend(backend):
+    from qml import QSVR
+
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(
+        ValueError, match=rf"backend '{backend}' does not take the option\(s\) \['num_sweep'\]"
+    ):
+        QSVR(backend=backend, n_bits=1, backend_options={"num_sweep": 5}).fit(X, [0.0, 1.0, 0.5])
+
+
+@pytest.mark.parametrize("key", ["dwave_token", "API_KEY", "my_secret", "Token", "auth_header"])
+def test_every_token_like_option_is_refused(key):
+    from backends import split_backend_options
+
+    with pytest.raises(ValueError, match=r"must not carry credentials .*DWAVE_API_TOKEN"):
+        split_backend_options("sa", {key: "x"})

@@ -226,7 +226,10 @@ def test_failed_refit_keeps_the_previous_model(rng):
     X, y = _regression(rng, n=10)
     model = QSVR(**FAST).fit(X, y)
     before, fitted = model.predict(X), {k: v for k, v in vars(model).items() if k.endswith("_")}
-    model.set_params(backend="exact")
+    model.set_params(backend="exact")  # FAST's num_sweeps is not an option of "exact"
+    with pytest.raises(ValueError, match=r"backend 'exact' does not take the option\(s\) \['num"):
+        model.fit(X, y)
+    model.set_params(backend_options=None)
     with pytest.raises(ValueError, match=r"at most 24 variables"):
         model.fit(X, y)
     model.set_params(C=-1.0)  # a typo in set_params, then fit: the paid model survives
