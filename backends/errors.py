@@ -2,6 +2,92 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# What a leaked credential looks like in an error text: a header or key=value
+# pair naming a token, or a Leap token itself (a prefix, a dash, 40 hex digits).
+_TOKEN_TEXT = re.compile(
+    r"(?i)((x-auth-token|authorization|token|api[_-]?key)[\"']?\s*[:=]\s*)[^\s,;}'\"]+"
+    r"|\b[A-Za-z]{2,10}-[0-9a-fA-F]{20,}\b"
+)
+_MAX_SUMMARY = 300
+
+
+def safe_summary(error: BaseException) -> str:
+    """``Type: text`` of an exception, with anything token-like redacted, at most 300 characters.
+
+    Examples
+    --------
+    >>> safe_summary(ValueError("bad header X-Auth-Token: DEV-0123456789abcdef0123456789abcdef"))
+    'ValueError: bad header X-Auth-Token: [redacted]'
+    """
+    text = _redact(str(error))
+    if len(text) > _MAX_SUMMARY:
+        text = text[:_MAX_SUMMARY] + "..."
+    return f"{type(error).__name__}: {text}"
+
+
+def _redact(text: str) -> str:
+    return _TOKEN_TEXT.sub(
+        lambda m: (m.group(1) or "") + "[redacted]" if m.group(1) else "[redacted]", text
+    )
+
+
+class _RedactTokens(logging.Filter):
+    """Rewrite a record's message with anything token-like redacted (never drops it)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        redacted = _redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+_REDACTOR = _RedactTokens()
+
+
+def redact_cloud_logs() -> None:
+    """Put the token redactor on every logger of D-Wave's cloud client.
+
+    At DEBUG level the cloud client logs its configuration, token included
+    ("Creating qpu.Client() with: {... 'token': ...}"), and anything that
+    collects log records (a Slurm task log, a notebook, pytest) would keep it.
+    Filters on a logger are not inherited by its children, so the redactor
+    goes on each ``dwave.cloud`` logger that exists once the package is
+    imported (they are created at import, one per module).
+    """
+    manager = logging.root.manager
+    names = [
+        n for n in list(manager.loggerDict) if n == "dwave.cloud" or n.startswith("dwave.cloud.")
+    ]
+    for name in names:
+        logger = logging.getLogger(name)
+        if _REDACTOR not in logger.filters:
+            logger.addFilter(_REDACTOR)
+
+
+def call_remote(call: Callable[[], T], failure: str, advice: str = "") -> T:
+    """Run a call into D-Wave's cloud client; turn any failure into a chain-free error.
+
+    The cloud client's exceptions hold the HTTP request, and its headers hold
+    the ``X-Auth-Token``. Anything that pickles or logs an exception with its
+    ``__cause__`` or ``__context__`` (joblib workers, Slurm task logs,
+    notebooks) would carry the token away. So the error raised here carries
+    only a redacted summary, and it is raised after the ``except`` block has
+    ended: neither ``__cause__`` nor ``__context__`` refers to the original.
+    """
+    try:
+        return call()
+    except Exception as error:
+        summary = safe_summary(error)
+    raise BackendUnavailableError(f"{failure} ({summary}){'; ' + advice if advice else ''}")
+
 
 class BackendUnavailableError(RuntimeError):
     """A backend cannot run: missing package, absent credentials or a failed service call."""
@@ -20,6 +106,9 @@ def require_dwave_system():
             "this backend needs dwave-system, which is not installed; install it with "
             "`pip install 'hqml[qpu]'` (or `pip install dwave-system`)"
         ) from error
+    import dwave.cloud  # noqa: F401 - its loggers exist once it is imported
+
+    redact_cloud_logs()
     return system
 
 
@@ -32,6 +121,7 @@ def require_credentials() -> None:
     """
     from dwave.cloud.config import load_config
 
+    redact_cloud_logs()
     try:
         has_token = bool(load_config().get("token"))
     except Exception as error:  # a malformed dwave.conf

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dimod
 
-from backends.errors import BackendUnavailableError, require_credentials, require_dwave_system
+from backends.errors import call_remote, require_credentials, require_dwave_system
 
 __all__ = ["HybridSampler"]
 
@@ -39,13 +39,10 @@ class HybridSampler(dimod.Sampler):
         if self._child is None:
             system = require_dwave_system()
             require_credentials()
-            try:
-                config = {"solver": self.solver} if self.solver else {}
-                self._child = system.LeapHybridSampler(**config)
-            except Exception as error:
-                raise BackendUnavailableError(
-                    f"could not reach Leap's hybrid solver ({type(error).__name__}: {error})"
-                ) from error
+            config = {"solver": self.solver} if self.solver else {}
+            self._child = call_remote(
+                lambda: system.LeapHybridSampler(**config), "could not reach Leap's hybrid solver"
+            )
         return self._child
 
     @property
@@ -61,12 +58,14 @@ class HybridSampler(dimod.Sampler):
         if unknown:
             raise ValueError(f"unknown hybrid option(s) {unknown}; expected some of ['time_limit']")
         child = self.child
-        try:
-            sampleset = child.sample(bqm, **parameters)
-            sampleset.resolve()
-        except Exception as error:
-            raise BackendUnavailableError(
-                f"the hybrid solver call failed ({type(error).__name__}: {error}); retry, or "
-                "pass fallback='sa' to the estimator to fall back on purpose"
-            ) from error
-        return sampleset
+
+        def call() -> dimod.SampleSet:
+            answer = child.sample(bqm, **parameters)
+            answer.resolve()
+            return answer
+
+        return call_remote(
+            call,
+            "the hybrid solver call failed",
+            "retry, or pass fallback='sa' to the estimator to fall back on purpose",
+        )

@@ -15,7 +15,7 @@ import numpy as np
 
 from backends.errors import (
     BackendCapacityError,
-    BackendUnavailableError,
+    call_remote,
     require_credentials,
     require_dwave_system,
 )
@@ -63,13 +63,10 @@ def _child(spec: QPUSpec) -> dimod.Sampler:
             substitute_kwargs={"num_sweeps": spec.num_sweeps},
         )
     require_credentials()
-    try:
-        return system.DWaveSampler(solver=spec.solver) if spec.solver else system.DWaveSampler()
-    except Exception as error:
-        raise BackendUnavailableError(
-            f"could not reach a D-Wave QPU solver{f' {spec.solver!r}' if spec.solver else ''} "
-            f"({type(error).__name__}: {error})"
-        ) from error
+    return call_remote(
+        lambda: system.DWaveSampler(solver=spec.solver) if spec.solver else system.DWaveSampler(),
+        f"could not reach a D-Wave QPU solver{f' {spec.solver!r}' if spec.solver else ''}",
+    )
 
 
 @lru_cache(maxsize=16)
@@ -249,22 +246,25 @@ class QPUSampler(dimod.Sampler):
             self._composites[bqm.num_variables] = composite
         if chain_strength is None:
             chain_strength = uniform_torque_compensation(bqm, logical)
-        try:
+
+        def call() -> dimod.SampleSet:
             with self._mock_call(seed, parameters):
-                sampleset = composite.sample(
+                answer = composite.sample(
                     bqm,
                     num_reads=num_reads,
                     chain_strength=chain_strength,
                     return_embedding=True,
                     **parameters,
                 )
-                sampleset.resolve()
-        except Exception as error:
-            raise BackendUnavailableError(
-                f"the {self.name} call failed ({type(error).__name__}: {error}); the network, "
-                "the solver or its time limit may be at fault. Retry, or pass fallback='sa' "
-                "to the estimator to fall back to simulated annealing on purpose."
-            ) from error
+                answer.resolve()
+                return answer
+
+        sampleset = call_remote(
+            call,
+            f"the {self.name} call failed",
+            "the network, the solver or its time limit may be at fault. Retry, or pass "
+            "fallback='sa' to the estimator to fall back to simulated annealing on purpose",
+        )
         sampleset.info.pop("embedding_context", None)  # the full embedding: too big for info
         sampleset.info["chain_strength"] = float(chain_strength)
         if self.spec.kind == "mock" and "initial_state" in parameters:

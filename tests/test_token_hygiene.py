@@ -1,0 +1,69 @@
+"""A failed QPU call must not carry the API token away in its exception chain or logs."""
+
+import logging
+import pickle
+import socket
+import traceback
+
+import numpy as np
+import pytest
+
+import backends.qpu as qpu
+from backends import BackendUnavailableError
+from backends.errors import safe_summary
+from qml import QSVR
+
+CANARY = "DEV-c4a3a2e1f00d0123456789abcdef0123456789ab"
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen = []
+    while error is not None and error not in seen:
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    return seen
+
+
+def test_unreachable_qpu_leaves_no_token_in_chain_pickles_or_logs(
+    monkeypatch, tmp_path, caplog, no_dwave_config
+):
+    monkeypatch.setenv("DWAVE_API_TOKEN", CANARY)
+    monkeypatch.setenv("DWAVE_API_ENDPOINT", f"http://127.0.0.1:{_closed_port()}/sapi/v2/")
+    qpu._child.cache_clear()
+    caplog.set_level(logging.DEBUG)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    model = QSVR(backend="qpu", n_bits=1)
+    with pytest.raises(
+        BackendUnavailableError, match=r"could not reach a D-Wave QPU solver"
+    ) as info:
+        model.fit(X, X[:, 0])
+    qpu._child.cache_clear()
+    error = info.value
+    assert error.__cause__ is None and error.__context__ is None
+    assert len(_chain(error)) == 1
+    texts = [
+        str(error),
+        repr(error),
+        "".join(traceback.format_exception(error)),
+        pickle.dumps(error).decode("latin-1"),
+        pickle.dumps(model).decode("latin-1"),
+        "\n".join(record.getMessage() for record in caplog.records),
+        "\n".join(repr(record.args) for record in caplog.records),
+    ]
+    for text in texts:
+        assert CANARY not in text
+        assert CANARY[4:] not in text
+
+
+def test_safe_summary_redacts_what_looks_like_a_token():
+    error = RuntimeError(f"401 for headers {{'X-Auth-Token': '{CANARY}'}} token={CANARY}")
+    summary = safe_summary(error)
+    assert CANARY not in summary and CANARY[4:] not in summary
+    assert summary.startswith("RuntimeError: 401 for headers")
+    assert len(safe_summary(ValueError("x" * 5000))) < 400
