@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from experiments import regression
+from experiments.atomic import atomic_folder, check_writable_folder
 
 
 def _fail(message: str) -> int:
@@ -29,6 +30,7 @@ def _bench(args: argparse.Namespace) -> int:
         mock_qpu_sizes=() if args.no_mock_qpu else (20,),
     )
     try:
+        check_writable_folder(args.output)
         curves = load_curves(args.curves)
         settings.validate(curves)
     except (CurveFileError, ValueError) as error:
@@ -43,10 +45,11 @@ def _bench(args: argparse.Namespace) -> int:
     summary = lc.summarise(rows)
     print(lc.format_table(summary))
     elapsed = time.perf_counter() - start
-    written = _write_bench_results(
-        Path(args.output), curves, settings, rows, summary, details, elapsed
-    )
-    print(f"\n{elapsed:.0f} s; wrote {', '.join(str(p) for p in written)}")
+    output = Path(args.output)
+    with atomic_folder(output) as folder:  # the previous results stay whole until then
+        written = _write_bench_results(folder, curves, settings, rows, summary, details, elapsed)
+    names = ", ".join(str(output / p.name) for p in written)
+    print(f"\n{elapsed:.0f} s; wrote {names}")
     return 0
 
 
@@ -205,6 +208,13 @@ def _slurm_parser(commands) -> None:
     slurm.set_defaults(handler=_slurm)
 
 
+def _jobs(text: str) -> int:
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must not be 0; give a number of workers, or -1 for all")
+    return value
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -226,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--output", default="results", help="folder for CSV, JSON and PNG files")
     bench.add_argument("--no-mock-qpu", action="store_true", help="skip the mock-QPU QSVR")
-    bench.add_argument("--jobs", type=int, default=-1, help="parallel workers (joblib)")
+    bench.add_argument("--jobs", type=_jobs, default=-1, help="parallel workers (joblib)")
     bench.add_argument("--quiet", action="store_true", help="no progress bar")
     bench.set_defaults(handler=_bench)
 

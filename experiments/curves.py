@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -62,10 +63,16 @@ def default_curves_path() -> Path:
 
 
 def _open_text(path: Path):
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
-    return io.StringIO(raw.decode("utf-8"))
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":
+            raw = gzip.decompress(raw)
+        return io.StringIO(raw.decode("utf-8"))
+    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+        raise CurveFileError(
+            f"{path} cannot be read as a (gzip-compressed) CSV file: {type(error).__name__}: "
+            f"{error}"
+        ) from error
 
 
 def load_curves(path: str | Path | None = None) -> Curves:

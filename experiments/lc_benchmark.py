@@ -104,8 +104,11 @@ class CurveBenchmark:
         if self.n_splits < 1:
             raise ValueError(f"n_splits must be at least 1; got {self.n_splits}")
         largest = max(self.train_sizes)
-        if min(self.train_sizes) < 5:
-            raise ValueError(f"n_train must be at least 5; got {min(self.train_sizes)}")
+        if min(self.train_sizes) < 8:
+            raise ValueError(
+                "n_train must be at least 8, so that the cross-validation of the hyperparameters "
+                f"has 2 folds of 4 curves or more; got {min(self.train_sizes)}"
+            )
         if largest + 10 > curves.n_runs:
             raise ValueError(
                 f"n_train={largest} needs at least {largest + 10} curves (10 or more left to "

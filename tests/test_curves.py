@@ -146,6 +146,7 @@ def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     [
         (["--fractions", "1.2"], r"observed fractions must lie in \(0, 1\); got 1.2"),
         (["--train-sizes", "60"], r"n_train=60 needs at least 70 curves"),
+        (["--train-sizes", "5"], r"n_train must be at least 8, so that the cross-validation"),
     ],
 )
 def test_bad_bench_input_writes_nothing_and_keeps_old_results(
@@ -278,3 +279,46 @@ def test_a_collapsed_method_is_printed_as_a_failure_not_a_number():
     assert "0.610" in table
     assert "-15" not in table
     assert "fails (R^2 < -1)" in table
+
+
+def test_bench_refuses_a_file_as_output_before_computing(curve_file, tmp_path, capsys):
+    blocker = tmp_path / "results"
+    blocker.write_text("not a folder")
+    assert main(_bench_args(curve_file[0], blocker)) == 2
+    assert "exists and is not a folder; expected a folder" in capsys.readouterr().err
+    assert blocker.read_text() == "not a folder"
+
+
+def test_bench_refuses_zero_jobs(curve_file, tmp_path, capsys):
+    args = _bench_args(curve_file[0], tmp_path / "out")
+    args[args.index("--jobs") + 1] = "0"
+    with pytest.raises(SystemExit):
+        main(args)
+    assert "must not be 0" in capsys.readouterr().err
+
+
+def test_truncated_gzip_curve_file_is_a_clear_error(curve_file, tmp_path, capsys):
+    truncated = tmp_path / "cut.csv.gz"
+    data = curve_file[0].read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CurveFileError, match=r"cannot be read as a \(gzip-compressed\) CSV"):
+        load_curves(truncated)
+    assert main(_bench_args(truncated, tmp_path / "out")) == 2
+    assert "EOFError" in capsys.readouterr().err
+
+
+def test_interrupted_write_keeps_the_previous_result_set_whole(curve_file, tmp_path, monkeypatch):
+    from experiments import report
+
+    output = tmp_path / "results"
+    assert main(_bench_args(curve_file[0], output)) == 0
+    before = {p.name: p.read_bytes() for p in output.iterdir()}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(report, "plot_curves", interrupted)  # the last file of the set
+    with pytest.raises(KeyboardInterrupt):
+        main(_bench_args(curve_file[0], output, "--seed", "7"))
+    assert {p.name: p.read_bytes() for p in output.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["results", curve_file[0].name])
