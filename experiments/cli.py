@@ -169,6 +169,11 @@ def _slurm(args: argparse.Namespace) -> int:
             if outcome["summary"]:
                 print(lc.format_table(outcome["summary"]))
             print(f"\n{outcome['finished']} tasks finished")
+            if outcome["corrupt"]:
+                print(
+                    f"CORRUPT result files ({len(outcome['corrupt'])}), counted as missing and "
+                    f"redone by `hqml slurm resubmit --failed`: {outcome['corrupt']}"
+                )
             if outcome["missing"]:
                 print(
                     f"MISSING tasks ({len(outcome['missing'])}): {outcome['missing']}; "

@@ -181,3 +181,28 @@ def test_generated_script_runs_only_what_hqml_meant(tmp_path):
         "activated",
         f"python -m experiments.cli slurm run-task {run.resolve()} --task 1",
     ]
+
+
+def test_corrupt_or_foreign_results_are_named_and_redone(tmp_path):
+    import json
+
+    from experiments.slurm.tasks import collect, run_task
+
+    experiment = load_experiment(_experiment(tmp_path))
+    run = tmp_path / "run"
+    jobs.generate(experiment, load_profile("local"), run, environment="")
+    assert run_task(run, 0) is not None
+    good = jobs.result_path(run, 0).read_text()
+    jobs.result_path(run, 1).write_text(good[: len(good) // 2])  # a truncated write
+    assert jobs.missing_tasks(run) == [1]
+    assert jobs.corrupt_results(run) == [str(jobs.result_path(run, 1))]
+    outcome = collect(run)
+    assert outcome["finished"] == 1 and outcome["missing"] == [1]
+    assert outcome["corrupt"] == [str(jobs.result_path(run, 1))]
+    foreign = json.loads(good)  # task 0's result filed under task 1
+    jobs.result_path(run, 1).write_text(json.dumps(foreign))
+    assert jobs.missing_tasks(run) == [1]
+    assert run_task(run, 1) is not None  # redone, not "already done"
+    assert jobs.missing_tasks(run) == [] and jobs.corrupt_results(run) == []
+    assert json.loads(jobs.result_path(run, 1).read_text())["task"]["task"] == 1
+    assert run_task(run, 1) is None  # now it is done

@@ -170,10 +170,37 @@ def _queued(run_dir: Path) -> dict[str, str]:
     return dict(line.split("|", 1) for line in output.splitlines() if "|" in line)
 
 
-def missing_tasks(run_dir: Path) -> list[int]:
-    """Tasks of the run without a result file."""
+def read_result(run_dir: Path, task: dict) -> dict | None:
+    """The task's result, or None if it has none or its file is not a result of this task.
+
+    A file counts only if it parses as JSON and records this very task with
+    a list of rows: a truncated file, a stray file or one from another grid
+    is not a finished task.
+    """
+    path = result_path(run_dir, task["task"])
+    try:
+        result = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(result, dict) or not isinstance(result.get("rows"), list):
+        return None
+    return result if result.get("task") == task else None
+
+
+def corrupt_results(run_dir: Path) -> list[str]:
+    """Result files that exist but are not a valid result of their task."""
     tasks = json.loads((Path(run_dir) / "tasks.json").read_text())
-    return [t["task"] for t in tasks if not result_path(run_dir, t["task"]).is_file()]
+    return [
+        str(result_path(run_dir, t["task"]))
+        for t in tasks
+        if result_path(run_dir, t["task"]).is_file() and read_result(run_dir, t) is None
+    ]
+
+
+def missing_tasks(run_dir: Path) -> list[int]:
+    """Tasks of the run without a valid result (absent or corrupt file)."""
+    tasks = json.loads((Path(run_dir) / "tasks.json").read_text())
+    return [t["task"] for t in tasks if read_result(run_dir, t) is None]
 
 
 def status(run_dir: Path) -> dict:
@@ -190,6 +217,7 @@ def status(run_dir: Path) -> dict:
         "finished": len(tasks) - len(missing),
         "queue": states,
         "missing": missing,
+        "corrupt": corrupt_results(run_dir),
     }
     try:
         jobs = [e["job"] for e in json.loads((run_dir / "jobs.json").read_text())]

@@ -11,7 +11,7 @@ from experiments import lc_benchmark as lc
 from experiments.atomic import write_atomically
 from experiments.curves import load_curves
 from experiments.slurm.experiment import experiment_from_dict
-from experiments.slurm.jobs import missing_tasks, result_path
+from experiments.slurm.jobs import corrupt_results, missing_tasks, read_result, result_path
 
 
 def _qsvr_label(task: dict, varied: bool) -> str:
@@ -24,14 +24,14 @@ def run_task(run_dir: Path, task_id: int) -> Path | None:
     """Compute one task and write its result atomically; skip it if the result exists."""
     run_dir = Path(run_dir)
     target = result_path(run_dir, task_id)
-    if target.is_file():
-        return None
     description = json.loads((run_dir / "experiment.json").read_text())
     experiment = experiment_from_dict(description["experiment"])
     tasks = json.loads((run_dir / "tasks.json").read_text())
     if not 0 <= task_id < len(tasks):
         raise ValueError(f"task {task_id} is not in this run (0..{len(tasks) - 1})")
     task = tasks[task_id]
+    if read_result(run_dir, task) is not None:
+        return None  # done; a corrupt or foreign file is computed again and replaced
     grid, model = experiment.grid, experiment.model
     varied = max(len(grid.n_bits), len(grid.penalty), len(grid.base)) > 1
     settings = lc.CurveBenchmark(
@@ -83,7 +83,9 @@ def collect(run_dir: Path, output: Path | None = None) -> dict:
     description = json.loads((run_dir / "experiment.json").read_text())
     experiment = experiment_from_dict(description["experiment"])
     missing = missing_tasks(run_dir)
-    results = [json.loads(p.read_text()) for p in sorted((run_dir / "results").glob("task-*.json"))]
+    corrupt = corrupt_results(run_dir)
+    tasks = json.loads((run_dir / "tasks.json").read_text())
+    results = [r for r in (read_result(run_dir, t) for t in tasks) if r is not None]
     seen, rows, details = set(), [], {}
     for result in results:
         for row in result["rows"]:
@@ -104,6 +106,7 @@ def collect(run_dir: Path, output: Path | None = None) -> dict:
         "tasks": len(results) + len(missing),
         "finished": len(results),
         "missing": missing,
+        "corrupt": corrupt,
         "summary": summary,
         "results": rows,
     }
@@ -131,4 +134,10 @@ def collect(run_dir: Path, output: Path | None = None) -> dict:
             written.append(
                 report.plot_curves(curves.accuracy, detail, observed, output / "curves.png", shown)
             )
-    return {"summary": summary, "missing": missing, "finished": len(results), "written": written}
+    return {
+        "summary": summary,
+        "missing": missing,
+        "corrupt": corrupt,
+        "finished": len(results),
+        "written": written,
+    }
