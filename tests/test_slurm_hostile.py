@@ -206,3 +206,50 @@ def test_corrupt_or_foreign_results_are_named_and_redone(tmp_path):
     assert jobs.missing_tasks(run) == [] and jobs.corrupt_results(run) == []
     assert json.loads(jobs.result_path(run, 1).read_text())["task"]["task"] == 1
     assert run_task(run, 1) is None  # now it is done
+
+
+GRID = """
+name = "mini"
+{top}
+[grid]
+fractions = {fractions}
+train_sizes = [10]
+splits = {splits}
+n_bits = {n_bits}
+[model]
+{model}
+[slurm]
+{slurm}
+"""
+
+
+def _grid(tmp_path, top="", fractions="[0.5]", splits="2", n_bits="[2]", model="", slurm=""):
+    path = tmp_path / "grid.toml"
+    path.write_text(
+        GRID.format(
+            top=top, fractions=fractions, splits=splits, n_bits=n_bits, model=model, slurm=slurm
+        )
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"model": "C = -1.0"}, r"The 'C' parameter of QSVR must be a float in the range"),
+        ({"model": 'combine = "foo"'}, r"The 'combine' parameter of QSVR must be a str among"),
+        ({"model": "num_reads = 0"}, r"The 'num_reads' parameter of QSVR must be an int"),
+        ({"n_bits": "[true]"}, r"grid.n_bits must be a list of integers; got \[True\]"),
+        ({"splits": '"3"'}, r"grid.splits must be an integer; got '3'"),
+        ({"fractions": '["a"]'}, r"grid.fractions must be a list of numbers; got \['a'\]"),
+        ({"model": 'gamma = "wide"'}, r"model.gamma must be a number; got 'wide'"),
+        ({"top": 'curves = "/nonexistent/curves.csv.gz"'}, r"curve file .* does not exist"),
+        (
+            {"splits": "600", "slurm": "max_array_size = 500"},
+            r"an array of 600 tasks, more than slurm.max_array_size=500",
+        ),
+    ],
+)
+def test_generate_validates_the_whole_experiment_before_writing(tmp_path, options, message):
+    with pytest.raises(ExperimentError, match=message):
+        load_experiment(_grid(tmp_path, **options))

@@ -53,6 +53,8 @@ class SlurmOptions:
     partition: str | None = None
     quantum_partition: str | None = None
     max_parallel: int = 0
+    # Slurm's MaxArraySize (slurm.conf); the default is Slurm's own default.
+    max_array_size: int = 1001
 
 
 @dataclass(frozen=True)
@@ -95,29 +97,135 @@ def _section(data: dict, name: str, kind, path: Path):
     return kind(**values)
 
 
-def _check(experiment: Experiment, path: Path) -> None:
-    g = experiment.grid
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _type_problems(experiment: Experiment) -> list[str]:
+    """Wrong TOML types, found before any comparison could raise a TypeError."""
+    g, m = experiment.grid, experiment.model
+    expected = [
+        ("grid.fractions", g.fractions, _is_real, "numbers"),
+        ("grid.train_sizes", g.train_sizes, _is_int, "integers"),
+        ("grid.backends", g.backends, lambda v: isinstance(v, str), "strings"),
+        ("grid.n_bits", g.n_bits, _is_int, "integers"),
+        ("grid.penalty", g.penalty, _is_real, "numbers"),
+        ("grid.base", g.base, _is_real, "numbers"),
+    ]
+    problems = [
+        f"{name} must be a list of {kind}; got {list(values)!r}"
+        for name, values, test, kind in expected
+        if not all(test(v) for v in values)
+    ]
+    if not _is_int(g.splits):
+        problems.append(f"grid.splits must be an integer; got {g.splits!r}")
+    if experiment.curves is not None and not isinstance(experiment.curves, str):
+        problems.append(f"curves must be a path; got {experiment.curves!r}")
+    scalars = [("C", m.C), ("epsilon", m.epsilon), ("gamma", m.gamma)]
+    problems += [f"model.{k} must be a number; got {v!r}" for k, v in scalars if not _is_real(v)]
+    problems += [
+        f"model.{k} must be an integer; got {v!r}"
+        for k, v in (("num_reads", m.num_reads), ("top_k", m.top_k))
+        if not _is_int(v)
+    ]
+    if not isinstance(m.combine, str):
+        problems.append(f"model.combine must be a string; got {m.combine!r}")
+    return problems
+
+
+def _estimator_problems(experiment: Experiment) -> list[str]:
+    """Build the QSVR of every grid point and run scikit-learn's parameter validation."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    from qml import QSVR
+
+    g, m = experiment.grid, experiment.model
     problems = []
+    for backend, n_bits, penalty, base in itertools.product(
+        g.backends, g.n_bits, g.penalty, g.base
+    ):
+        model = QSVR(
+            C=m.C,
+            epsilon=m.epsilon,
+            gamma=m.gamma,
+            n_bits=n_bits,
+            penalty=penalty,
+            base=base,
+            backend=backend,
+            num_reads=m.num_reads,
+            combine=m.combine,
+            top_k=m.top_k,
+        )
+        try:
+            model._validate_params()
+        except InvalidParameterError as error:
+            problems.append(str(error))
+    return list(dict.fromkeys(problems))
+
+
+def _check(experiment: Experiment, path: Path) -> None:
+    problems = _type_problems(experiment)
+    if problems:  # the checks below compare values; wrong types would raise instead
+        raise ExperimentError(f"{path}: " + "; ".join(problems))
+    g = experiment.grid
     if any(not 0 < f < 1 for f in g.fractions):
         problems.append(f"grid.fractions must lie in (0, 1); got {list(g.fractions)}")
-    if any(not isinstance(n, int) or n < 5 for n in g.train_sizes):
-        problems.append(f"grid.train_sizes must be integers >= 5; got {list(g.train_sizes)}")
-    if not isinstance(g.splits, int) or g.splits < 1:
+    if any(n < 8 for n in g.train_sizes):
+        problems.append(f"grid.train_sizes must be integers >= 8; got {list(g.train_sizes)}")
+    if g.splits < 1:
         problems.append(f"grid.splits must be a positive integer; got {g.splits!r}")
     unknown = sorted(set(g.backends) - set(available_backends()))
     if unknown:
         problems.append(
             f"grid.backends {unknown} are unknown; expected some of {available_backends()}"
         )
-    if any(not isinstance(k, int) or k < 1 for k in g.n_bits):
-        problems.append(f"grid.n_bits must be integers >= 1; got {list(g.n_bits)}")
-    if any(b <= 0 for b in g.base) or any(p < 0 for p in g.penalty):
-        problems.append("grid.base must be > 0 and grid.penalty >= 0")
+    else:
+        problems += _estimator_problems(experiment)
     if not experiment.tasks():
         problems.append("the grid is empty")
     problems += _slurm_problems(experiment.slurm)
+    problems += _array_problems(experiment)
+    problems += _curve_problems(experiment)
     if problems:
         raise ExperimentError(f"{path}: " + "; ".join(problems))
+
+
+def _array_problems(experiment: Experiment) -> list[str]:
+    """Slurm refuses arrays longer than its MaxArraySize (1001 unless configured)."""
+    limit = experiment.slurm.max_array_size
+    if not _is_int(limit) or limit < 1:
+        return [f"slurm.max_array_size must be a positive integer; got {limit!r}"]
+    tasks = experiment.tasks()
+    quantum = sum(t["backend"] in QUANTUM_BACKENDS for t in tasks)
+    largest = max(quantum, len(tasks) - quantum)
+    if largest > limit:
+        return [
+            f"the grid makes an array of {largest} tasks, more than slurm.max_array_size="
+            f"{limit} (Slurm's MaxArraySize); split the grid or raise the limit if your "
+            "cluster allows more"
+        ]
+    return []
+
+
+def _curve_problems(experiment: Experiment) -> list[str]:
+    """The curve file must load, and hold enough curves for the largest training size."""
+    from experiments.curves import CurveFileError, load_curves
+
+    try:
+        curves = load_curves(experiment.curves)
+    except CurveFileError as error:
+        return [str(error)]
+    largest = max(experiment.grid.train_sizes, default=0)
+    if largest + 10 > curves.n_runs:
+        return [
+            f"grid.train_sizes up to {largest} need at least {largest + 10} curves; "
+            f"{curves.source} has {curves.n_runs}"
+        ]
+    return []
 
 
 def _slurm_problems(options: SlurmOptions) -> list[str]:
