@@ -8,6 +8,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg.blas import zherk
 
+from backends.memory import check_memory
+
 __all__ = [
     "FEATURE_MAPS",
     "MAX_STATEVECTOR_QUBITS",
@@ -218,7 +220,16 @@ class QuantumKernel:
     def statevectors(self, X: ArrayLike) -> NDArray[np.complex128]:
         """One statevector per row of ``bandwidth * X``, shape ``(N, 2**n_qubits)``."""
         X = self._check(X, "X")
-        return self._batched(X.shape[1]).statevectors(self._bandwidth() * X)
+        batched = self._batched(X.shape[1])
+        qubits = batched.n_qubits
+        # The batch and one working copy of it while gates are applied.
+        check_memory(
+            2 * 16 * len(X) * 2**qubits,
+            f"the statevectors of {len(X)} points on {qubits} qubits",
+            "fewer features (PCA) so fewer qubits, fewer points per call (the kernel "
+            "accepts blocks of rows), or a sampler-based qiskit-machine-learning kernel",
+        )
+        return batched.statevectors(self._bandwidth() * X)
 
     def __call__(self, X: ArrayLike, Y: ArrayLike | None = None) -> NDArray[np.float64]:
         X = self._check(X, "X")

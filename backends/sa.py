@@ -18,11 +18,17 @@ _PROBE_STATES = 16
 def _fields(
     bqm: dimod.BinaryQuadraticModel,
 ) -> tuple[NDArray[np.float64], sp.csr_matrix]:
-    """Linear biases and the symmetric sparse coupling matrix of an integer-labelled BQM."""
-    linear, (row, col, bias), _ = bqm.to_numpy_vectors(range(bqm.num_variables))
+    """Linear biases and the coupling matrix of an integer-labelled BQM, each pair once.
+
+    Only one triangle is stored: ``U + U.T`` would be two more copies of a
+    dense problem's couplings, the largest arrays of a fit; ``U.T @ z`` needs
+    no copy (the transpose of a CSR matrix is a CSC view of the same arrays).
+    """
     n = bqm.num_variables
+    linear, (row, col, bias), _ = bqm.to_numpy_vectors(range(n))
     coupling = sp.coo_matrix((bias, (row, col)), shape=(n, n)).tocsr()
-    return linear, coupling + coupling.T
+    del row, col, bias
+    return linear, coupling
 
 
 def _flip_energies(
@@ -30,7 +36,8 @@ def _flip_energies(
 ) -> NDArray[np.float64]:
     """Energy change of flipping each variable of each binary state, vectorised."""
     linear, coupling = fields
-    field = linear + np.asarray(coupling @ states.T).T
+    product = states.T.astype(float)
+    field = linear + np.asarray(coupling @ product + coupling.T @ product).T
     return (1 - 2 * states) * field
 
 

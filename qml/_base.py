@@ -21,12 +21,18 @@ from backends import (
     split_backend_options,
 )
 from backends.checks import check_sampleset
+from backends.memory import check_memory
 from backends.warm import warm_start_kind, warm_start_options
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
 from qml._refine import Refinement, refine
 from qml._warnings import warn_at_caller
 from qubo import DualProgram, Encoding
+
+#: The dense QUBO's copies alive at a fit's peak (the matrix being built,
+#: dimod's couplings, the sampler's coupling vectors), measured in
+#: experiments/benchmarks/memory.py, with room for the allocator.
+QUBO_WORKING_COPIES = 4
 
 
 class NoFreeSupportVectorWarning(UserWarning):
@@ -130,6 +136,7 @@ class QuantumSVMBase(BaseEstimator):
         plus ``fallback_used``, ``warm_start`` and ``rounds``), ``n_variables``,
         ``n_iter`` and ``trace``.
         """
+        self._check_qubo_memory(program.n_coefficients)
         solver = _RoundSolver(self, rng)
         try:
             result = refine(
@@ -197,6 +204,18 @@ class QuantumSVMBase(BaseEstimator):
             energies,
             fit_losses=losses() if self.combine == "fit" else None,
             temperature=self.temperature,
+        )
+
+    def _check_qubo_memory(self, n_coefficients: int) -> None:
+        """Refuse a dense QUBO that would not fit, before building it."""
+        n = n_coefficients * self.n_bits
+        check_memory(
+            QUBO_WORKING_COPIES * 8 * n * n,
+            f"{type(self).__name__} with n_bits={self.n_bits} builds a dense QUBO of {n} "
+            f"variables ({n_coefficients} coefficients), which with its working copies",
+            "a partition ensemble (qml.PartitionEnsembleRegressor / PartitionEnsembleClassifier)"
+            " over smaller subsets, fewer bits (n_bits), or Leap's hybrid solver "
+            "(backend='hybrid')",
         )
 
     @staticmethod

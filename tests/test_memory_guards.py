@@ -1,0 +1,58 @@
+"""Dense QUBOs and statevector batches that would not fit are refused before allocation."""
+
+import numpy as np
+import pytest
+
+from backends.memory import MemoryLimitError, memory_limit
+from backends.quantum_kernel import QuantumKernel
+from qml import QSVC, QSVR
+
+
+def test_a_qubo_over_the_limit_is_refused_with_size_limit_and_remedies(monkeypatch):
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "1M")
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    model = QSVR(n_bits=2)
+    with pytest.raises(
+        MemoryLimitError,
+        match=r"QSVR with n_bits=2 builds a dense QUBO of 240 variables \(120 coefficients\)"
+        r".*needs about 1\.8 MiB, more than hqml's limit of 1\.0 MiB.*partition ensemble.*"
+        r"fewer bits.*backend='hybrid'.*HQML_MEMORY_LIMIT=",
+    ):
+        model.fit(X, X[:, 0])
+    assert not [k for k in vars(model) if k.endswith("_")]
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "4M")  # the user raises the limit
+    assert QSVR(n_bits=2, max_iter=2, random_state=0).fit(X, X[:, 0]).n_iter_ == 2
+
+
+def test_qsvc_checks_every_pair(monkeypatch):
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "100K")
+    X = np.random.default_rng(1).normal(size=(60, 2))
+    with pytest.raises(MemoryLimitError, match=r"QSVC with n_bits=2 builds a dense QUBO of 120"):
+        QSVC().fit(X, (X[:, 0] > 0).astype(int))
+
+
+def test_a_statevector_batch_over_the_limit_is_refused(monkeypatch):
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "1M")
+    X = np.random.default_rng(0).uniform(size=(200, 8))
+    with pytest.raises(
+        MemoryLimitError,
+        match=r"the statevectors of 200 points on 8 qubits needs about 1\.6 MiB.*fewer features",
+    ):
+        QuantumKernel("z", reps=1)(X)
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "64M")
+    assert QuantumKernel("z", reps=1)(X).shape == (200, 200)
+
+
+@pytest.mark.parametrize("text", ["lots", "-1G", "12 parsecs"])
+def test_a_malformed_limit_is_a_clear_error(monkeypatch, text):
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", text)
+    with pytest.raises(ValueError, match=r"HQML_MEMORY_LIMIT must be a size such as 16G"):
+        memory_limit()
+
+
+def test_the_default_limit_is_half_the_machine(monkeypatch):
+    import os
+
+    monkeypatch.delenv("HQML_MEMORY_LIMIT", raising=False)
+    physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    assert memory_limit() == physical // 2
