@@ -106,7 +106,9 @@ def load_curves(path: str | Path | None = None) -> Curves:
         rows.append(values)
         configs.append({k: record[k] for k in reader.fieldnames if not k.startswith("acc_")})
     if not rows:
-        raise CurveFileError(f"{path}: no runs in the file")
+        raise CurveFileError(
+            f"{path}: no runs in the file; expected one row of accuracies per run below the header"
+        )
     accuracy = _as_accuracy(rows, path)
     return Curves(accuracy=accuracy, configs=configs, source=str(path))
 
@@ -121,7 +123,8 @@ def _as_accuracy(rows: list[list[str]], path: Path) -> NDArray[np.float64]:
         run, epoch = np.argwhere(bad)[0]
         raise CurveFileError(
             f"{path}: run {run} has NaN or infinite accuracy at epoch {epoch + 1} "
-            f"({int(bad.any(axis=1).sum())} runs affected); remove or repair them"
+            f"({int(bad.any(axis=1).sum())} runs affected); expected finite accuracies, so "
+            "remove or repair them"
         )
     if accuracy.min() < 0 or accuracy.max() > 1:
         raise CurveFileError(

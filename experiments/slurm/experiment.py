@@ -186,7 +186,9 @@ def _check(experiment: Experiment, path: Path) -> None:
     else:
         problems += _estimator_problems(experiment)
     if not experiment.tasks():
-        problems.append("the grid is empty")
+        problems.append(
+            "the grid is empty: expected at least one value in each list of [grid] and splits >= 1"
+        )
     problems += _slurm_problems(experiment.slurm)
     problems += _array_problems(experiment)
     problems += _curve_problems(experiment)
