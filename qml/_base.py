@@ -75,6 +75,13 @@ class QuantumSVMBase(BaseEstimator):
         "random_state": ["random_state"],
     }
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # As libsvm's estimators: model selection slices a precomputed Gram
+        # matrix on both axes (rows and columns of the training fold).
+        tags.input_tags.pairwise = self.kernel == "precomputed"
+        return tags
+
     def _check_n_samples(self, n_samples: int) -> None:
         if n_samples < 2:
             raise ValueError(

@@ -270,3 +270,19 @@ def test_a_fit_interrupted_mid_rounds_leaves_no_trace(rng, error):
     with pytest.raises(type(error)):
         fitted.fit(X + 1.0, y)
     np.testing.assert_array_equal(fitted.predict(X), before)
+
+
+@pytest.mark.parametrize("estimator", [QSVR, QSVC])
+def test_cross_validation_slices_a_precomputed_gram_matrix(rng, estimator):
+    from sklearn.model_selection import cross_val_score
+
+    X = rng.normal(size=(36, 3))
+    y = X[:, 0] if estimator is QSVR else (X[:, 0] > 0).astype(int)
+    K = rbf_kernel(X, gamma=0.5)
+    model = estimator(kernel="precomputed", C=1.0, random_state=0)
+    reference = estimator(gamma=0.5, C=1.0, random_state=0)
+    assert model.__sklearn_tags__().input_tags.pairwise
+    assert not reference.__sklearn_tags__().input_tags.pairwise
+    np.testing.assert_allclose(
+        cross_val_score(model, K, y, cv=3), cross_val_score(reference, X, y, cv=3), atol=1e-9
+    )
