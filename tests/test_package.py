@@ -21,3 +21,25 @@ def test_cli_rejects_zero_splits(capsys):
     with pytest.raises(SystemExit):
         main(["bench", "--splits", "0"])
     assert "must be at least 1; got 0" in capsys.readouterr().err
+
+
+def test_the_wheel_builds_without_setuptools_warnings(tmp_path):
+    """Every package and data folder is declared: nothing "would be ignored"."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(root), "--no-deps", "--no-build-isolation",
+         "-w", str(tmp_path), "-v"],
+        capture_output=True, text=True, cwd=tmp_path,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output[-2000:]
+    assert "would be ignored" not in output
+    assert "BuildBackendWarning" not in output
+    import zipfile
+
+    (wheel,) = tmp_path.glob("hqml-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "experiments/data/learning_curves_digits.csv.gz" in names
+    assert "experiments/slurm/profiles/juwels-booster.toml" in names
