@@ -152,7 +152,13 @@ class QPUSampler(dimod.Sampler):
 
     @property
     def properties(self) -> dict:
-        return {"capacity": self.capacity, "topology": self.child.properties.get("topology")}
+        # Only what the spec says: no connection and no embedding search here
+        # (the child's properties and ``capacity`` each cost one).
+        return {
+            "kind": self.spec.kind,
+            "solver": self.spec.solver,
+            "topology_shape": self.spec.topology_shape if self.spec.kind == "mock" else None,
+        }
 
     @property
     def capacity(self) -> int:
@@ -232,6 +238,8 @@ class QPUSampler(dimod.Sampler):
         if seed is not None and self.spec.kind != "mock":
             raise ValueError(f"a QPU takes no seed; got seed={seed!r} for {self.name}")
         self._check_parameters(parameters)
+        if bqm.num_variables == 0:  # nothing to embed: the one empty sample, as dimod expects
+            return dimod.SampleSet.from_samples_bqm((np.empty((1, 0), dtype=np.int8), []), bqm)
         if bqm.num_variables > self.capacity:
             raise BackendCapacityError(self._capacity_message(bqm.num_variables))
         system = require_dwave_system()

@@ -93,7 +93,7 @@ def derive_beta_range(
 
 
 def _binary_int_labelled(bqm: dimod.BinaryQuadraticModel) -> dimod.BinaryQuadraticModel:
-    if bqm.vartype is dimod.BINARY and bqm.variables.is_range:
+    if bqm.vartype is dimod.BINARY and getattr(bqm.variables, "is_range", False):
         return bqm  # already in shape: no copy of a dense problem
     bqm = bqm.change_vartype(dimod.BINARY, inplace=False)
     mapping = {v: i for i, v in enumerate(bqm.variables)}
@@ -157,7 +157,15 @@ class ScheduledAnnealingSampler(dimod.Sampler):
 
     @property
     def properties(self) -> dict:
-        return {"schedule": "derived from the QUBO (see derive_beta_range)"}
+        # Data, not prose: how the default schedule is made (see derive_beta_range).
+        return {
+            "beta_range": "derived",
+            "probe_states": _PROBE_STATES,
+            "num_reads": self.num_reads,
+            "num_sweeps": self.num_sweeps,
+            "warm_num_sweeps": max(1, self.num_sweeps // 10),
+            "beta_schedule_type": self.beta_schedule_type,
+        }
 
     def sample(
         self,
