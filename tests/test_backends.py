@@ -67,6 +67,21 @@ def test_derived_beta_range_brackets_the_flip_energies(rng):
     bqm = _svr_bqm(rng, 10, 4)
     hot, cold = derive_beta_range(bqm, seed=0)
     assert 0 < hot < cold
+    # Independently: greedy minima from the same random states, flip energies by brute force.
+    from dwave.samplers import SteepestDescentSolver
+
+    n = bqm.num_variables
+    states = np.random.default_rng(0).integers(0, 2, size=(16, n), dtype=np.int8)
+    minima = SteepestDescentSolver().sample(bqm, initial_states=(states, range(n)))
+    uphill = []
+    for sample, energy in minima.data(["sample", "energy"]):
+        uphill += [bqm.energy({**sample, v: 1 - sample[v]}) - energy for v in range(n)]
+    uphill = np.array(uphill)
+    uphill = uphill[uphill > 1e-9]
+    # the hot end accepts the median uphill flip with probability 1/2 ...
+    assert np.exp(-hot * np.median(uphill)) == pytest.approx(0.5, rel=1e-6)
+    # ... and the cold end rejects the 1st-percentile flip with probability 99 %
+    assert np.exp(-cold * np.percentile(uphill, 1)) == pytest.approx(0.01, rel=1e-6)
     # Far colder start than dwave-samplers' default, which is set by the sum of all couplings.
     info = SimulatedAnnealingSampler().sample(bqm, num_reads=1, num_sweeps=1).info
     assert hot > 10 * info["beta_range"][0]

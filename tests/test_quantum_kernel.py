@@ -72,9 +72,13 @@ def test_shot_noise_is_unbiased_and_repaired_to_psd(rng):
     np.testing.assert_allclose(noisy, noisy.T)
     assert np.linalg.eigvalsh(noisy).min() > -1e-10
     assert 0 < np.abs(noisy - exact).mean() < 0.02
-    off = ~np.eye(30, dtype=bool)
-    raw = np.random.default_rng(0).binomial(2000, exact[off]) / 2000
-    assert abs(raw.mean() - exact[off].mean()) < 0.01
+    # The unrepaired (X, Y) path against binomial theory: mean 0, variance p(1-p)/shots.
+    Y = _angles(rng, 40, 3)
+    p = QuantumKernel("zz")(X, Y)
+    error = QuantumKernel("zz", shots=2000, random_state=1)(X, Y) - p
+    expected = np.sqrt((p * (1 - p)).mean() / 2000)
+    assert abs(error.mean()) < 4 * expected / np.sqrt(error.size)
+    assert 0.85 < error.std() / expected < 1.15
 
 
 @pytest.mark.parametrize(
@@ -138,7 +142,11 @@ def test_qsvc_quantum_kernel_on_scaled_blobs():
     model = make_pipeline(MinMaxScaler((0, np.pi)), QSVC(kernel="quantum", reps=1, **FAST)).fit(
         X, y
     )
-    assert model.score(X, y) > 0.83
+    # as good as libsvm on the very same (fitted) kernel, and far above chance (1/3)
+    scaled = model[0].transform(X)
+    reference = SVC(kernel=model[-1].kernel_).fit(scaled, y).score(scaled, y)
+    assert model.score(X, y) >= reference - 0.02
+    assert reference > 0.8
 
 
 def test_one_feature_reduces_zz_to_z(rng):
