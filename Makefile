@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install bench test lint
+.PHONY: install bench test lint notebooks
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,7 @@ lint: install
 
 test: lint
 	$(BIN)/python -m pytest
+
+# Run every notebook and store it with its outputs (tables and plots).
+notebooks: install
+	$(BIN)/python -m experiments.notebooks

@@ -29,7 +29,7 @@ from sklearn.metrics import mean_absolute_error, r2_score
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from experiments.curve_fit import pow3_extrapolate
 from experiments.curves import Curves, curve_features, observed_epochs

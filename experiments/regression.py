@@ -14,7 +14,7 @@ from joblib import Parallel, delayed
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import LinearRegression
 from sklearn.svm import SVR
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from experiments.pipelines import scaled_regressor
 from qml import QSVR

@@ -26,3 +26,14 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     client.execute()
     outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o["output_type"] == "error"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebooks_are_stored_with_their_outputs(path):
+    """A reader browsing the repository sees the tables and plots (`make notebooks`)."""
+    notebook = nbformat.read(path, as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code and all(cell.get("execution_count") for cell in code)
+    outputs = [o for cell in code for o in cell.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
+    assert not [o for o in outputs if o["output_type"] == "error"]
