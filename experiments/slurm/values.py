@@ -43,20 +43,22 @@ def _text(what: str, value) -> str:
     return value
 
 
+def _matching(pattern: re.Pattern, value, what: str, expected: str) -> str:
+    text = _text(what, value)
+    if not pattern.fullmatch(text):
+        raise _refuse(what, value, expected)
+    return text
+
+
 def check_time(value, what: str = "time") -> str:
     """A Slurm time limit: ``minutes``, ``[days-]hours:minutes[:seconds]`` and the like."""
-    text = _text(what, value)
-    if not _TIME.fullmatch(text):
-        raise _refuse(what, value, "a Slurm time such as 30, 00:30:00 or 1-12:00:00")
-    return text
+    return _matching(_TIME, value, what, "a Slurm time such as 30, 00:30:00 or 1-12:00:00")
 
 
 def check_memory(value, what: str = "mem") -> str:
     """Memory per node with a unit (K, M, G, T) and at least 64M: "5" alone is 5 MB."""
-    text = _text(what, value)
+    text = _matching(_MEMORY, value, what, "a size with a unit such as 512M or 4G")
     match = _MEMORY.fullmatch(text)
-    if not match:
-        raise _refuse(what, value, "a size with a unit such as 512M or 4G")
     megabytes = int(match.group(1)) * _MEGABYTES[match.group(2)]
     if megabytes < MIN_MEMORY_MB:
         raise _refuse(what, value, f"at least {MIN_MEMORY_MB}M")
@@ -65,26 +67,18 @@ def check_memory(value, what: str = "mem") -> str:
 
 def check_name(value, what: str) -> str:
     """A partition, system or job name: letters, digits, ``_ . + -``; no ``/``."""
-    text = _text(what, value)
-    if not _NAME.fullmatch(text):
-        raise _refuse(what, value, "letters, digits and _ . + - (starting with a letter or digit)")
-    return text
+    expected = "letters, digits and _ . + - (starting with a letter or digit)"
+    return _matching(_NAME, value, what, expected)
 
 
 def check_account(value, what: str = "account") -> str:
     """A Slurm account, empty, or a ``<placeholder>`` of a shipped profile."""
-    text = _text(what, value)
-    if not _ACCOUNT.fullmatch(text):
-        raise _refuse(what, value, "an account name of letters, digits and _ . + -")
-    return text
+    return _matching(_ACCOUNT, value, what, "an account name of letters, digits and _ . + -")
 
 
 def check_module(value, what: str = "module") -> str:
     """A module name as Lmod spells it, e.g. ``Stages/2025`` or ``GCC/12.3.0``."""
-    text = _text(what, value)
-    if not _MODULE.fullmatch(text):
-        raise _refuse(what, value, "a module name of letters, digits and _ . + / -")
-    return text
+    return _matching(_MODULE, value, what, "a module name of letters, digits and _ . + / -")
 
 
 def check_path(value, what: str) -> str:
