@@ -40,6 +40,7 @@ def warm_start_options(
     state: NDArray[np.int8],
     *,
     num_reads: int,
+    effort: int = 1,
 ) -> dict | None:
     """Options of ``sampler.sample`` that start every read from ``state``, or None.
 
@@ -53,6 +54,11 @@ def warm_start_options(
         The start state in {0, 1}.
     num_reads : int
         Number of reads that should start from ``state``.
+    effort : int, default=1
+        Multiple of the sampler's default warm-start effort, where it
+        declares one: a sampler whose ``properties`` hold
+        ``warm_num_sweeps`` (hqml's "sa") anneals ``effort`` times as many
+        sweeps.
 
     Returns
     -------
@@ -78,7 +84,11 @@ def warm_start_options(
         )
     kind = warm_start_kind(sampler)
     if kind == "initial_states":
-        return {"initial_states": (np.tile(state, (num_reads, 1)), labels)}
+        options = {"initial_states": (np.tile(state, (num_reads, 1)), labels)}
+        sweeps = sampler.properties.get("warm_num_sweeps")
+        if effort > 1 and sweeps:
+            options["num_sweeps"] = int(sweeps * effort)
+        return options
     if kind == "reverse_anneal":
         return {
             "initial_state": dict(zip(labels, state.tolist(), strict=True)),

@@ -279,17 +279,19 @@ class _RoundSolver:
         self.sampler, self.options, self.fell_back = get_sampler("sa"), {}, True
         self.name = "'sa'"
 
-    def __call__(self, bqm: dimod.BinaryQuadraticModel, warm_bits) -> tuple[dimod.SampleSet, bool]:
+    def __call__(
+        self, bqm: dimod.BinaryQuadraticModel, warm_bits, effort: int = 1
+    ) -> tuple[dimod.SampleSet, bool]:
         seed = int(self.rng.randint(np.iinfo(np.int32).max))
         try:
-            return self._call(bqm, warm_bits, seed)
+            return self._call(bqm, warm_bits, seed, effort)
         except BackendUnavailableError as error:
             if self.fell_back:
                 raise
             self._fall_back(error)
-            return self._call(bqm, warm_bits, seed)
+            return self._call(bqm, warm_bits, seed, effort)
 
-    def _call(self, bqm, warm_bits, seed: int) -> tuple[dimod.SampleSet, bool]:
+    def _call(self, bqm, warm_bits, seed: int, effort: int) -> tuple[dimod.SampleSet, bool]:
         parameters = self.sampler.parameters
         defaults = {}
         if "num_reads" in parameters:
@@ -299,7 +301,7 @@ class _RoundSolver:
         warm = None
         if warm_bits is not None:
             reads = defaults.get("num_reads", 1)
-            warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads)
+            warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads, effort=effort)
         options = {**defaults, **(warm or {}), **self.options}
         answer = self.sampler.sample(bqm, **options)
         return check_sampleset(answer, bqm, self.name), warm is not None

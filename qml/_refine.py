@@ -30,9 +30,15 @@ _STALL = 0.01
 #: margin rather than at its edge when the rounds stop.
 _FEASIBLE = 0.3
 
+#: The largest multiple of a warm start's default effort (SA: its sweeps).
+#: Chosen on the tuning datasets at C = 10 (sine, diabetes): 16 cut the gap of
+#: the hardest case from 36 % to 6 % at twice the time; 64 gave 2 % at 5 times.
+_MAX_EFFORT = 16
+
 #: Signature of one round's solve: the QUBO, the previous solution's bits
-#: (None in round 1) -> (SampleSet, whether the sampler was warm-started).
-RoundSolver = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None"], tuple]
+#: (None in round 1), the effort of a warm start (1, 2, 4, ...) -> (SampleSet,
+#: whether the sampler was warm-started).
+RoundSolver = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None", int], tuple]
 
 
 @dataclass
@@ -84,6 +90,7 @@ def refine(
     box = BoxEncoding.full(encoding, n)
     multiplier, centre = 0.0, None
     rho = penalty
+    step, effort = np.inf, 1
     best_objective = None
     trace, infos = [], []
     converged = False
@@ -91,7 +98,7 @@ def refine(
         start = time.perf_counter()
         bqm = program.qubo(box, penalty=rho, multiplier=multiplier)
         warm_bits = None if centre is None else box.encode(centre).ravel()
-        sampleset, warm = solve_round(bqm, warm_bits)
+        sampleset, warm = solve_round(bqm, warm_bits, effort)
         rows = decode_sampleset(sampleset, box, n)
         energies = np.asarray(sampleset.record.energy, dtype=float)
         if warm_bits is not None:  # elitism: the warm start competes with the samples
@@ -133,6 +140,11 @@ def refine(
             previous=start_point,
             min_width=0.5 * tol * program.C,
         )
+        # A step that is kept means a valley the short warm anneals creep along:
+        # double their effort each such round (up to _MAX_EFFORT), back to 1 on shrinking.
+        kept = box.width.max() >= step
+        step = box.width.max()
+        effort = min(2 * effort, _MAX_EFFORT) if kept else 1
         if (
             settled
             and box.width.max() <= tol * program.C

@@ -118,3 +118,15 @@ def test_every_token_like_option_is_refused(key):
 
     with pytest.raises(ValueError, match=r"must not carry credentials .*DWAVE_API_TOKEN"):
         split_backend_options("sa", {key: "x"})
+
+
+def test_warm_start_effort_scales_the_sa_sweeps_only_where_declared(rng):
+    from backends.warm import warm_start_options
+
+    bqm = _svr_bqm(rng, 3, 2)
+    state = np.zeros(bqm.num_variables, dtype=np.int8)
+    sa = get_sampler("sa")
+    assert "num_sweeps" not in warm_start_options(sa, bqm, state, num_reads=2)
+    assert warm_start_options(sa, bqm, state, num_reads=2, effort=4)["num_sweeps"] == 4 * 30
+    tabu = warm_start_options(get_sampler("tabu"), bqm, state, num_reads=2, effort=4)
+    assert set(tabu) == {"initial_states"}
