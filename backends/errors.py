@@ -33,9 +33,8 @@ def safe_summary(error: BaseException) -> str:
 
 
 def _redact(text: str) -> str:
-    return _TOKEN_TEXT.sub(
-        lambda m: (m.group(1) or "") + "[redacted]" if m.group(1) else "[redacted]", text
-    )
+    # Keep a "token: " prefix, so the message still says what was removed.
+    return _TOKEN_TEXT.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
 
 
 class _RedactTokens(logging.Filter):

@@ -69,17 +69,15 @@ def derive_beta_range(
         return 1.0, 1.0
     rng = np.random.default_rng(seed)
     warm = initial_states is not None
-    if warm:
+    if warm:  # a refinement round's start is close to a local minimum already
         states = np.unique(np.atleast_2d(np.asarray(initial_states, dtype=np.int8)), axis=0)
-    else:
-        states = rng.integers(0, 2, size=(_PROBE_STATES, bqm.num_variables), dtype=np.int8)
-    fields = _fields(bqm)
-    if warm:
         minima = states
     else:
+        states = rng.integers(0, 2, size=(_PROBE_STATES, bqm.num_variables), dtype=np.int8)
         labels = range(bqm.num_variables)
         descent = SteepestDescentSolver().sample(bqm, initial_states=(states, labels))
         minima = descent.record.sample.astype(np.int8)
+    fields = _fields(bqm)
     uphill = _flip_energies(fields, minima)
     scale = np.abs(_flip_energies(fields, states)).max()
     uphill = uphill[uphill > 1e-12 * max(scale, np.finfo(float).tiny)]
@@ -156,6 +154,11 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         }
 
     @property
+    def warm_num_sweeps(self) -> int:
+        """Sweeps of a warm start's short, cold anneal: a tenth of a fresh one's."""
+        return max(1, self.num_sweeps // 10)
+
+    @property
     def properties(self) -> dict:
         # Data, not prose: how the default schedule is made (see derive_beta_range).
         return {
@@ -163,7 +166,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             "probe_states": _PROBE_STATES,
             "num_reads": self.num_reads,
             "num_sweeps": self.num_sweeps,
-            "warm_num_sweeps": max(1, self.num_sweeps // 10),
+            "warm_num_sweeps": self.warm_num_sweeps,
             "beta_schedule_type": self.beta_schedule_type,
         }
 
@@ -217,7 +220,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             beta_range = derive_beta_range(bqm, seed=seed, initial_states=starts)
         derived_ns = time.perf_counter_ns() - start
         if num_sweeps is None:
-            num_sweeps = max(1, self.num_sweeps // 10) if warm else self.num_sweeps
+            num_sweeps = self.warm_num_sweeps if warm else self.num_sweeps
         if warm:
             kwargs.update(
                 initial_states=initial_states, initial_states_generator=initial_states_generator

@@ -59,8 +59,6 @@ class Refinement:
 
     coefficients: NDArray[np.float64]
     energies: NDArray[np.float64]
-    box: BoxEncoding
-    multiplier: float
     n_iter: int
     converged: bool
     trace: list[RoundRecord] = field(default_factory=list)
@@ -82,7 +80,7 @@ def refine(
 
     Convergence: the widest box is below ``tol * C``, the dual objective
     changed by at most ``tol * max(1, |objective|)`` in the last round and the
-    constraint violation ``|h|`` is below ``tol * C``. Every round keeps the
+    constraint violation ``|h|`` is below ``_FEASIBLE * tol * C``. Every round keeps the
     best of its own samples and of the warm start, so a noisy sampler never
     loses the previous round's solution.
     """
@@ -125,7 +123,7 @@ def refine(
             1.0, abs(objective)
         )
         best_objective = objective
-        last_box, last_rows, last_energies = box, rows, energies
+        last_rows, last_energies = rows, energies
         multiplier += program.multiplier_step(solution, penalty=rho)
         # The step narrows early when a round no longer improves on its start.
         stalled = start_energy - energies[0] <= _STALL * tol * max(1.0, abs(energies[0]))
@@ -155,8 +153,6 @@ def refine(
     return Refinement(
         coefficients=last_rows,
         energies=last_energies,
-        box=last_box,
-        multiplier=multiplier,
         n_iter=len(trace),
         converged=converged,
         trace=trace,

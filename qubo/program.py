@@ -64,13 +64,17 @@ class DualProgram:
         """``h = g^T a`` of one row or a stack of rows."""
         return np.asarray(coefficients, dtype=float) @ self.constraint
 
-    def augmented(
-        self, coefficients: ArrayLike, *, penalty: float, multiplier: float = 0.0
-    ) -> NDArray[np.float64] | float:
-        """Objective plus ``rho h**2 + lambda h``: the energy the QUBO encodes."""
-        h = self.violation(coefficients)
+    def _augmented_terms(
+        self, penalty: float, multiplier: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``M' = M + 2 rho g g^T`` and ``c' = c + lambda g``.
+
+        The quadratic and linear terms of the dual plus ``rho h**2 + lambda h``:
+        the one place the augmented Lagrangian is written out.
+        """
         rho = self.penalty_scale * penalty
-        return self.objective(coefficients) + rho * h**2 + multiplier * h
+        g = self.constraint
+        return self.hessian + 2.0 * rho * np.outer(g, g), self.linear + multiplier * g
 
     def line_search(
         self,
@@ -95,13 +99,10 @@ class DualProgram:
         """
         a = np.asarray(coefficients, dtype=float)
         d = np.asarray(direction, dtype=float)
-        rho = self.penalty_scale * penalty
-        g_dot_d = float(self.constraint @ d)
-        gradient_dot = float(
-            (self.hessian @ a + self.linear) @ d
-            + (2.0 * rho * float(self.constraint @ a) + multiplier) * g_dot_d
-        )
-        curvature = float(d @ self.hessian @ d + 2.0 * rho * g_dot_d**2)
+        M, c = self._augmented_terms(penalty, multiplier)
+        Md = M @ d
+        gradient_dot = float(a @ Md + c @ d)
+        curvature = float(d @ Md)
         if gradient_dot >= 0.0:
             return 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -128,10 +129,7 @@ class DualProgram:
                 f"the box encodes {box.n_coefficients} coefficients but the program has "
                 f"{self.n_coefficients}"
             )
-        rho = self.penalty_scale * penalty
-        g = self.constraint
-        M = self.hessian + 2.0 * rho * np.outer(g, g)
-        c = self.linear + multiplier * g
+        M, c = self._augmented_terms(penalty, multiplier)
         gradient_at_lower = M @ box.lower + c
         quadratic = np.kron(M * np.outer(box.width, box.width), np.outer(box.weights, box.weights))
         quadratic *= 0.5

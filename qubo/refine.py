@@ -1,12 +1,11 @@
 """Trust-region update of the per-coefficient boxes between refinement rounds.
 
-Pure maths: given a round's box and the coefficients it produced, where the
-next round's grid lies. A coefficient strictly inside its box gets a box
-narrower by ``shrink`` around its new value; one on an edge of its box that
-is not 0 or C widens, since the optimum may lie beyond that edge, and the
-box moves so that the coefficient sits at its centre. A coefficient
-at 0 or C also shrinks, its box anchored at that bound. Every box stays
-inside ``[0, C]``.
+Pure maths: given a round's boxes and the coefficients they produced, where
+the next round's grid lies. All boxes share one width, the step: it
+narrows when every coefficient lands inside its box or on 0 or C (or the
+round stalled), and is kept while some coefficient sits on an edge that is
+not 0 or C, since the optimum may lie beyond it. Each box moves to its
+coefficient, leaning the way it moved, and stays inside ``[0, C]``.
 """
 
 from __future__ import annotations

@@ -46,9 +46,10 @@ def _timed_fit(model, X, y):
     return model, time.perf_counter() - start
 
 
-def regression_case(name: str, loader, n: int, seed: int) -> dict:
+def regression_case(name: str, loader, n: int, seed: int, **options) -> dict:
+    """One split; ``options`` override QSVR's defaults (e.g. a single shot)."""
     X, y, X_test, y_test = loader(n, seed)
-    qsvr, seconds = _timed_fit(QSVR(**SVR_PARAMS, random_state=seed), X, y)
+    qsvr, seconds = _timed_fit(QSVR(**SVR_PARAMS, random_state=seed, **options), X, y)
     svr = SVR(**SVR_PARAMS, tol=1e-8).fit(X, y)
     K = qsvr._kernel(X, X)
     program = svr_program(K, y, C=SVR_PARAMS["C"], epsilon=SVR_PARAMS["epsilon"])

@@ -44,14 +44,7 @@ SINGLE_SHOT = {
 
 
 def _timed_case(loader, n: int, seed: int, **options) -> dict:
-    import experiments.benchmarks.exactness as exactness
-
-    original = exactness.QSVR
-    exactness.QSVR = lambda **kw: original(**{**kw, **options})
-    try:
-        return regression_case("", loader, n, seed)
-    finally:
-        exactness.QSVR = original
+    return regression_case("", loader, n, seed, **options)
 
 
 def against_single_shot(splits: int) -> None:
