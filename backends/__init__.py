@@ -1,7 +1,10 @@
-"""QUBO solvers (``dimod.Sampler`` instances) looked up by name."""
+"""What hqml runs on: QUBO samplers (`backends.samplers`), gate-model kernels (`backends.kernels`).
+
+The two share only the error types and the memory guard defined here.
+"""
 
 from backends.errors import BackendCapacityError, BackendUnavailableError
-from backends.registry import (
+from backends.samplers import (
     available_backends,
     check_sample_options,
     get_sampler,

@@ -20,9 +20,9 @@ from backends import (
     get_sampler,
     split_backend_options,
 )
-from backends.checks import check_sampleset
 from backends.memory import check_memory
-from backends.warm import warm_start_kind, warm_start_options
+from backends.samplers.checks import check_sampleset
+from backends.samplers.warm import warm_start_kind, warm_start_options
 from qml._combine import COMBINE_METHODS, solution_weights, unique_lowest
 from qml._kernels import KERNELS, kernel_matrix, resolve_gamma
 from qml._refine import Refinement, refine
@@ -98,7 +98,7 @@ class QuantumSVMBase(BaseEstimator):
 
     def _quantum_kernel(self, X: NDArray[np.float64]):
         """The fidelity kernel, its feature map as wide as the data (checked here, in fit)."""
-        from backends.quantum_kernel import QuantumKernel, scale_bandwidth
+        from backends.kernels.quantum import QuantumKernel, scale_bandwidth
 
         bandwidth = scale_bandwidth(X) if self.bandwidth == "scale" else float(self.bandwidth)
         kernel = QuantumKernel(

@@ -35,7 +35,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Kernel coefficient for "rbf", "poly" and "sigmoid".
     feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
         Feature map of ``kernel="quantum"``: the fidelity kernel
-        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.quantum_kernel.QuantumKernel`).
+        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.kernels.quantum.QuantumKernel`).
         A library map gets one qubit per feature, resolved in ``fit``.
     reps : int, default=2
         Repetitions of a library feature map.
@@ -45,7 +45,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Scale ``c`` of the features inside the quantum feature map (the
         circuit sees ``c * x``), against the exponential concentration of
         wide feature maps (Shaydulin & Wild 2022). "scale" uses
-        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.quantum_kernel.scale_bandwidth`),
+        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.kernels.quantum.scale_bandwidth`),
         the analogue of ``gamma="scale"``: the same kernel whether the
         features were scaled to ``[0, pi]`` or ``[0, 0.5]``.
     degree : int, default=3

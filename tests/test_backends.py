@@ -5,7 +5,7 @@ from dwave.samplers import SimulatedAnnealingSampler
 from sklearn.metrics.pairwise import rbf_kernel
 
 from backends import available_backends, get_sampler
-from backends.sa import ScheduledAnnealingSampler, derive_beta_range
+from backends.samplers.sa import ScheduledAnnealingSampler, derive_beta_range
 from qubo import Encoding, build_svr_qubo
 
 
@@ -121,7 +121,7 @@ def test_every_token_like_option_is_refused(key):
 
 
 def test_warm_start_effort_scales_the_sa_sweeps_only_where_declared(rng):
-    from backends.warm import warm_start_options
+    from backends.samplers.warm import warm_start_options
 
     bqm = _svr_bqm(rng, 3, 2)
     state = np.zeros(bqm.num_variables, dtype=np.int8)

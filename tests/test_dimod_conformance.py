@@ -41,7 +41,7 @@ del _cls, _name
 
 
 def test_properties_are_data_and_cost_no_connection(monkeypatch):
-    import backends.qpu as qpu
+    import backends.samplers.qpu as qpu
 
     def refuse(spec):
         raise AssertionError("properties must not reach the solver")

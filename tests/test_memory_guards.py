@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from backends.kernels.quantum import QuantumKernel
 from backends.memory import MemoryLimitError, memory_limit
-from backends.quantum_kernel import QuantumKernel
 from qml import QSVC, QSVR
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from dwave.system.testing import MockDWaveSampler
 
-import backends.qpu as qpu
+import backends.samplers.qpu as qpu
 from backends import BackendCapacityError, BackendUnavailableError, get_sampler
 from qml import QSVC, QSVR, BackendFallbackWarning
 

@@ -11,7 +11,7 @@ from sklearn.base import clone
 from sklearn.svm import SVC, SVR
 from sklearn.utils._param_validation import InvalidParameterError
 
-from backends.quantum_kernel import QuantumKernel
+from backends.kernels.quantum import QuantumKernel
 from qml import QSVC, QSVR
 
 FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state": 0}

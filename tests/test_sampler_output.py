@@ -4,7 +4,7 @@ import dimod
 import numpy as np
 import pytest
 
-from backends.checks import SamplerOutputError
+from backends.samplers.checks import SamplerOutputError
 from qml import QSVC, QSVR
 
 

@@ -8,7 +8,7 @@ import traceback
 import numpy as np
 import pytest
 
-import backends.qpu as qpu
+import backends.samplers.qpu as qpu
 from backends import BackendUnavailableError
 from backends.errors import safe_summary
 from qml import QSVR

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-import backends.qpu as qpu
+import backends.samplers.qpu as qpu
 from experiments.benchmarks._data import curves, diabetes
 from qml import QSVR
 

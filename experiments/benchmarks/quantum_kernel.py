@@ -34,8 +34,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
-import backends.quantum_kernel as qk
-from backends.quantum_kernel import QuantumKernel
+import backends.kernels.quantum as qk
+from backends.kernels.quantum import QuantumKernel
 from qml import QSVC
 
 

@@ -77,7 +77,7 @@ class QuantumKernel:
     """Fidelity kernel of a quantum feature map, callable as ``kernel(X, Y) -> Gram``.
 
     Exact path: each point's statevector is simulated once (``N + M`` in
-    all, batched, see :mod:`backends.statevector`) and the Gram matrix is
+    all, batched, see :mod:`backends.kernels.statevector`) and the Gram matrix is
     ``|S_X S_Y^dagger|**2``; for ``Y is None`` only one triangle is computed
     (BLAS ``zherk``). Hardware path: any qiskit-machine-learning
     ``BaseKernel`` (e.g. ``FidelityQuantumKernel`` with a Sampler primitive)
@@ -199,7 +199,7 @@ class QuantumKernel:
         return float(bandwidth)
 
     def _batched(self, n_features: int):
-        from backends.statevector import BatchedCircuit
+        from backends.kernels.statevector import BatchedCircuit
 
         if n_features not in self._compiled:
             circuit = self.circuit(n_features)

@@ -12,13 +12,13 @@ __all__ = ["available_backends", "check_sample_options", "get_sampler", "split_b
 
 
 def _exact(**options) -> dimod.Sampler:
-    from backends.exact import BoundedExactSolver
+    from backends.samplers.exact import BoundedExactSolver
 
     return BoundedExactSolver(**options)
 
 
 def _sa(**options) -> dimod.Sampler:
-    from backends.sa import ScheduledAnnealingSampler
+    from backends.samplers.sa import ScheduledAnnealingSampler
 
     return ScheduledAnnealingSampler(**options)
 
@@ -37,7 +37,7 @@ def _steepest(**options) -> dimod.Sampler:
 
 def _qpu(**options) -> dimod.Sampler:
     from backends.errors import require_credentials, require_dwave_system
-    from backends.qpu import QPUSampler, QPUSpec
+    from backends.samplers.qpu import QPUSampler, QPUSpec
 
     require_dwave_system()
     require_credentials()
@@ -46,7 +46,7 @@ def _qpu(**options) -> dimod.Sampler:
 
 def _mock_qpu(**options) -> dimod.Sampler:
     from backends.errors import require_dwave_system
-    from backends.qpu import QPUSampler, QPUSpec
+    from backends.samplers.qpu import QPUSampler, QPUSpec
 
     require_dwave_system()
     return QPUSampler(QPUSpec(kind="mock", **options), name="mock-qpu")
@@ -54,7 +54,7 @@ def _mock_qpu(**options) -> dimod.Sampler:
 
 def _hybrid(**options) -> dimod.Sampler:
     from backends.errors import require_credentials, require_dwave_system
-    from backends.hybrid import HybridSampler
+    from backends.samplers.hybrid import HybridSampler
 
     require_dwave_system()
     require_credentials()
