@@ -194,7 +194,8 @@ def _rounds(model) -> int | None:
     """Refinement rounds of a fitted QSVR pipeline, or None for other methods."""
     estimator = getattr(model, "regressor_", None)
     estimator = estimator[-1] if estimator is not None else None
-    return getattr(estimator, "n_iter_", None)
+    rounds = getattr(estimator, "n_iter_", None)
+    return None if rounds is None else int(np.max(rounds))
 
 
 def run_split(

@@ -1,8 +1,16 @@
-"""Kernel matrices for the estimators, resolved from scikit-learn-style parameters."""
+"""One resolver from the estimators' kernel parameters to the fitted ``kernel_`` callable.
+
+Every kind of kernel a user may give (a scikit-learn name, a callable,
+``"precomputed"``, ``"quantum"``) becomes one callable ``kernel_(X, Y)``
+returning the Gram matrix of shape ``(len(X), len(Y))``, fixed at fit time
+(``gamma="scale"`` and the quantum bandwidth ``"scale"`` read the training
+data once), so that fit and predict cannot disagree on it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,22 +29,74 @@ def resolve_gamma(gamma: str | float, X: NDArray[np.float64]) -> float:
     return float(gamma)
 
 
-def kernel_matrix(
-    kernel: str | Callable,
-    X: NDArray[np.float64],
-    Y: NDArray[np.float64],
-    *,
-    gamma: float,
-    degree: int,
-    coef0: float,
-) -> NDArray[np.float64]:
-    """Gram matrix ``k(X, Y)`` of shape ``(len(X), len(Y))``.
+@dataclass(frozen=True)
+class PairwiseKernel:
+    """A scikit-learn kernel by name, its parameters resolved.
 
     The RBF kernel is scikit-learn's ``exp(-gamma * ||x - y||**2)``, with the
     square that some public QSVR scripts dropped.
     """
+
+    metric: str
+    gamma: float
+    degree: int
+    coef0: float
+
+    def __call__(self, X: NDArray[np.float64], Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        return pairwise_kernels(
+            X,
+            Y,
+            metric=self.metric,
+            filter_params=True,
+            gamma=self.gamma,
+            degree=self.degree,
+            coef0=self.coef0,
+        )
+
+
+@dataclass(frozen=True)
+class CallableKernel:
+    """A user's kernel function ``k(X, Y)``, its result read as a float matrix."""
+
+    function: Callable
+
+    def __call__(self, X: NDArray[np.float64], Y: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.asarray(self.function(X, Y), dtype=float)
+
+
+@dataclass(frozen=True)
+class PrecomputedKernel:
+    """``kernel="precomputed"``: the rows given are already the Gram matrix against ``Y``."""
+
+    def __call__(self, X: NDArray[np.float64], Y=None) -> NDArray[np.float64]:
+        return np.asarray(X, dtype=float)
+
+
+def resolve_kernel(
+    kernel: str | Callable,
+    X: NDArray[np.float64],
+    *,
+    gamma: str | float,
+    degree: int,
+    coef0: float,
+    quantum: Callable[[NDArray[np.float64]], Callable] | None = None,
+) -> Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]:
+    """The fitted kernel callable for training data ``X``.
+
+    ``quantum`` builds the quantum kernel from ``X`` (its feature map and
+    bandwidth are the estimator's business); it is called only for
+    ``kernel="quantum"``.
+    """
+    if kernel == "precomputed":
+        if X.shape[0] != X.shape[1]:
+            raise ValueError(
+                f"kernel='precomputed' expects a square training Gram matrix; got shape {X.shape}"
+            )
+        return PrecomputedKernel()
+    if kernel == "quantum":
+        if quantum is None:
+            raise ValueError("kernel='quantum' needs a quantum kernel builder")
+        return quantum(X)
     if callable(kernel):
-        return np.asarray(kernel(X, Y), dtype=float)
-    return pairwise_kernels(
-        X, Y, metric=kernel, filter_params=True, gamma=gamma, degree=degree, coef0=coef0
-    )
+        return CallableKernel(kernel)
+    return PairwiseKernel(kernel, resolve_gamma(gamma, X), degree, coef0)

@@ -73,7 +73,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         moved where it sits on an edge), the equality constraint enters as an
         augmented Lagrangian whose multiplier moves between rounds, and the
         sampler starts from the previous solution where it takes initial
-        states (``sampler_info_["warm_start"]`` says how). 1 is the single
+        states (``warm_start_`` says how). 1 is the single
         shot of the papers.
     tol : float, default=1e-3
         Stop once the widest box is below ``tol * C``, the dual objective
@@ -117,35 +117,44 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     intercept_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
     n_features_in_ : int
     encoding_ : qubo.Encoding
-    n_qubo_variables_ : list of int
-        QUBO size of each pair of classes.
-    solution_energies_, solution_coefs_, solution_weights_ : list of ndarray
-        Per pair of classes: the kept solutions' energies, ``alpha`` rows and weights.
+    n_qubo_variables_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
+        Variables of each QUBO (every round of a program has the same size),
+        one per pair of classes.
+    solution_energies_ : list of ndarray of shape (n_kept,)
+        Per dual program (one per pair of classes): QUBO energies of the kept solutions of the
+        last round, lowest first.
+    solution_coefs_ : list of ndarray of shape (n_kept, n_samples_in_pair)
+        Per dual program: their decoded ``alpha`` rows.
+    solution_weights_ : list of ndarray of shape (n_kept,)
+        Per dual program: the weights with which they were combined.
     n_iter_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
-        Refinement rounds run, per pair of classes.
+        Refinement rounds run, per dual program.
     trace_ : list of dict
-        Per refinement sequence (one per pair of classes), one array per round of
-        ``energy`` (QUBO energy of the round's best sample), ``dual_objective``
-        (without penalties), ``constraint_violation``, ``box_width`` (widest
-        box), ``seconds`` and ``warm_start``.
+        Per dual program, one array per round of ``energy`` (QUBO energy of
+        the round's best sample), ``dual_objective`` (without penalties),
+        ``constraint_violation``, ``box_width`` (widest box), ``seconds`` and
+        ``warm_start``.
+    warm_start_ : str or None
+        How later rounds started from the previous solution:
+        "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or
+        None (one round, or a sampler that takes no start state, e.g.
+        "exact" or a user's sampler without ``initial_states``: every round
+        runs cold).
     fallback_used_ : bool
         Whether ``fallback`` replaced the requested backend.
     chain_break_fraction_ : float or None
-        Mean fraction of broken chains (QPU backends only).
+        Mean fraction of broken chains over every round (QPU backends only).
     embedding_size_ : dict or None
-        ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
+        ``physical_qubits`` and ``max_chain_length`` of the largest
+        embedding (QPU backends only).
     qpu_access_time_ : float or None
-        QPU access time in microseconds, summed over every refinement round,
-        where the sampler reports it.
+        QPU access time in seconds, summed over every round of every dual
+        program, where the sampler reports it.
     sampler_ : dimod.Sampler
+        The backend that solved the QUBOs.
     sampler_info_ : list of dict
-        The last round's SampleSet ``info`` of each pair.
-        ``warm_start`` says how later rounds started from the previous
-        solution: "initial_states" (SA, tabu, steepest), "reverse_anneal"
-        (a QPU) or None (the sampler takes no start state, e.g. "exact" or a
-        user's sampler without ``initial_states``: every round runs cold).
-        ``rounds`` is the number of rounds, ``fallback_used`` whether the
-        fallback replaced the backend.
+        Per dual program, the last round's ``SampleSet.info`` as the sampler
+        wrote it (its own keys and units; D-Wave reports microseconds).
 
     Examples
     --------
@@ -240,16 +249,16 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
                 f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0].tolist()!r})"
             )
         self._resolve_kernel(X)
-        K = self._kernel(X, X)
+        K = self.kernel_(X, X)
         rng = self._rng()
         n_classes = classes.size
         coef_rows = np.zeros((n_classes - 1, X.shape[0]))
-        intercepts, diagnostics = [], []
+        intercepts, solutions, weights = [], [], []
         binary = n_classes == 2
         for i, j in combinations(range(n_classes), 2):
             rows = np.flatnonzero((y_index == i) | (y_index == j))
             signs = np.where(y_index[rows] == j, 1.0, -1.0)
-            coef, intercept, info = self._fit_pair(K[np.ix_(rows, rows)], signs, rng)
+            coef, intercept, (solution, weight) = self._fit_pair(K[np.ix_(rows, rows)], signs, rng)
             # SVC's layout: class i's points in row j-1, class j's in row i, with
             # libsvm's sign (positive towards class i) except in the binary case.
             sign = 1.0 if binary else -1.0
@@ -257,27 +266,27 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
             coef_rows[j - 1, rows[in_i]] = sign * coef[in_i]
             coef_rows[i, rows[~in_i]] = sign * coef[~in_i]
             intercepts.append(sign * intercept)
-            diagnostics.append(info)
+            solutions.append(solution)
+            weights.append(weight)
         self._set_model(X, y_index, classes, coef_rows, np.array(intercepts))
-        self._set_diagnostics(diagnostics)
+        self._set_solutions(solutions, weights)
         return self
 
     def _fit_pair(self, K, signs, rng):
-        solved = self._solve(svc_program(K, signs, C=self.C), rng)
-        kept = solved["coefs"]
+        solution = self._solve(svc_program(K, signs, C=self.C), rng)
+        kept = solution.coefficients
 
         def training_hinge():
             b, _ = svc_intercepts(K, signs, kept, C=self.C)
             margins = signs * ((kept * signs) @ K + b[:, None])
             return np.maximum(0.0, 1.0 - margins).mean(axis=1)
 
-        weights = self._weights(solved["energies"], training_hinge)
+        weights = self._weights(solution.energies, training_hinge)
         alpha = weights @ kept
         intercept, has_free = svc_intercepts(K, signs, alpha, C=self.C)
         if not has_free[0]:
             self._warn_no_free("a QSVC solution")
-        solved["weights"] = weights
-        return alpha * signs, float(intercept[0]), solved
+        return alpha * signs, float(intercept[0]), (solution, weights)
 
     def _set_model(self, X, y_index, classes, coef_rows, intercepts) -> None:
         is_support = np.any(coef_rows != 0, axis=0)
@@ -292,18 +301,6 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.n_support_ = np.bincount(y_index[support], minlength=classes.size).astype(np.int32)
         self.dual_coef_ = coef_rows[:, support]
         self.intercept_ = intercepts
-
-    def _set_diagnostics(self, diagnostics: list[dict]) -> None:
-        self.encoding_ = self._encoding()
-        self.n_qubo_variables_ = [d["n_variables"] for d in diagnostics]
-        self.solution_energies_ = [d["energies"] for d in diagnostics]
-        self.solution_coefs_ = [d["coefs"] for d in diagnostics]
-        self.solution_weights_ = [d["weights"] for d in diagnostics]
-        self.sampler_ = diagnostics[0]["sampler"]
-        self.sampler_info_ = [d["info"] for d in diagnostics]
-        self.n_iter_ = np.array([d["n_iter"] for d in diagnostics], dtype=np.int32)
-        self.trace_ = [d["trace"] for d in diagnostics]
-        self._set_backend_diagnostics([i for d in diagnostics for i in d["round_infos"]])
 
     def _pairwise_decision(self, X):
         """SVC's one-vs-one decision values (positive towards the first class of a pair)."""

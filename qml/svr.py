@@ -83,7 +83,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         moved where it sits on an edge), the equality constraint enters as an
         augmented Lagrangian whose multiplier moves between rounds, and the
         sampler starts from the previous solution where it takes initial
-        states (``sampler_info_["warm_start"]`` says how). 1 is the single
+        states (``warm_start_`` says how). 1 is the single
         shot of the papers.
     tol : float, default=1e-3
         Stop once the widest box is below ``tol * C``, the dual objective
@@ -130,40 +130,43 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Number of features seen in ``fit``.
     encoding_ : qubo.Encoding
         The encoding used.
-    n_qubo_variables_ : int
-        Size of the QUBO.
-    solution_energies_ : ndarray of shape (n_kept,)
-        QUBO energies of the kept solutions, lowest first.
-    solution_coefs_ : ndarray of shape (n_kept, 2 * n_samples)
-        Their decoded ``[alpha, alpha*]`` rows.
-    solution_weights_ : ndarray of shape (n_kept,)
-        Weights with which they were combined.
-    n_iter_ : int
-        Refinement rounds run.
+    n_qubo_variables_ : ndarray of shape (1,)
+        Variables of each QUBO (every round of a program has the same size).
+    solution_energies_ : list of ndarray of shape (n_kept,)
+        Per dual program: QUBO energies of the kept solutions of the
+        last round, lowest first.
+    solution_coefs_ : list of ndarray of shape (n_kept, 2 * n_samples)
+        Per dual program: their decoded ``[alpha, alpha*]`` rows.
+    solution_weights_ : list of ndarray of shape (n_kept,)
+        Per dual program: the weights with which they were combined.
+    n_iter_ : ndarray of shape (1,)
+        Refinement rounds run, per dual program.
     trace_ : list of dict
-        Per refinement sequence (one), one array per round of
-        ``energy`` (QUBO energy of the round's best sample), ``dual_objective``
-        (without penalties), ``constraint_violation``, ``box_width`` (widest
-        box), ``seconds`` and ``warm_start``.
+        Per dual program, one array per round of ``energy`` (QUBO energy of
+        the round's best sample), ``dual_objective`` (without penalties),
+        ``constraint_violation``, ``box_width`` (widest box), ``seconds`` and
+        ``warm_start``.
+    warm_start_ : str or None
+        How later rounds started from the previous solution:
+        "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or
+        None (one round, or a sampler that takes no start state, e.g.
+        "exact" or a user's sampler without ``initial_states``: every round
+        runs cold).
     fallback_used_ : bool
         Whether ``fallback`` replaced the requested backend.
     chain_break_fraction_ : float or None
-        Mean fraction of broken chains (QPU backends only).
+        Mean fraction of broken chains over every round (QPU backends only).
     embedding_size_ : dict or None
-        ``physical_qubits`` and ``max_chain_length`` of the embedding (QPU only).
+        ``physical_qubits`` and ``max_chain_length`` of the largest
+        embedding (QPU backends only).
     qpu_access_time_ : float or None
-        QPU access time in microseconds, summed over every refinement round,
-        where the sampler reports it.
+        QPU access time in seconds, summed over every round of every dual
+        program, where the sampler reports it.
     sampler_ : dimod.Sampler
-        The backend that solved the QUBO.
-    sampler_info_ : dict
-        The last round's SampleSet ``info``, with the backend's timing.
-        ``warm_start`` says how later rounds started from the previous
-        solution: "initial_states" (SA, tabu, steepest), "reverse_anneal"
-        (a QPU) or None (the sampler takes no start state, e.g. "exact" or a
-        user's sampler without ``initial_states``: every round runs cold).
-        ``rounds`` is the number of rounds, ``fallback_used`` whether the
-        fallback replaced the backend.
+        The backend that solved the QUBOs.
+    sampler_info_ : list of dict
+        Per dual program, the last round's ``SampleSet.info`` as the sampler
+        wrote it (its own keys and units; D-Wave reports microseconds).
 
     Examples
     --------
@@ -257,34 +260,25 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         self._check_n_samples(X.shape[0])
         self._resolve_kernel(X)
-        K = self._kernel(X, X)
+        K = self.kernel_(X, X)
         program = svr_program(
             K, y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
         )
-        solved = self._solve(program, self._rng())
-        alphas, stars = split_svr_coefficients(solved["coefs"])
+        solution = self._solve(program, self._rng())
+        alphas, stars = split_svr_coefficients(solution.coefficients)
 
         def training_mse():
             b, _ = svr_intercepts(K, y, alphas, stars, C=self.C, epsilon=self.epsilon)
             residuals = y - ((alphas - stars) @ K + b[:, None])
             return (residuals**2).mean(axis=1)
 
-        weights = self._weights(solved["energies"], training_mse)
+        weights = self._weights(solution.energies, training_mse)
         alpha, star = weights @ alphas, weights @ stars
         intercept, has_free = svr_intercepts(K, y, alpha, star, C=self.C, epsilon=self.epsilon)
         if not has_free[0]:
             self._warn_no_free("the combined QSVR solution")
         self._set_model(X, alpha - star, float(intercept[0]))
-        self.encoding_ = self._encoding()
-        self.n_qubo_variables_ = solved["n_variables"]
-        self.solution_energies_ = solved["energies"]
-        self.solution_coefs_ = solved["coefs"]
-        self.solution_weights_ = weights
-        self.sampler_ = solved["sampler"]
-        self.sampler_info_ = solved["info"]
-        self.n_iter_ = solved["n_iter"]
-        self.trace_ = [solved["trace"]]
-        self._set_backend_diagnostics(solved["round_infos"])
+        self._set_solutions([solution], [weights])
         return self
 
     def _set_model(self, X, beta, intercept: float) -> None:

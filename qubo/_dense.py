@@ -29,18 +29,18 @@ def bqm_from_dense(
     return bqm
 
 
-def check_kernel_and_targets(
-    kernel: ArrayLike, y: ArrayLike
+def check_gram_and_targets(
+    gram: ArrayLike, y: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Validate a square finite kernel matrix and a matching target vector."""
-    K = np.asarray(kernel, dtype=float)
+    """Validate a square finite Gram matrix and a matching target vector."""
+    K = np.asarray(gram, dtype=float)
     y = np.asarray(y, dtype=float).ravel()
     if K.ndim != 2 or K.shape[0] != K.shape[1]:
-        raise ValueError(f"kernel must be a square matrix; got shape {K.shape}")
+        raise ValueError(f"the Gram matrix must be square; got shape {K.shape}")
     if K.shape[0] != y.size:
         raise ValueError(
-            f"kernel has {K.shape[0]} rows but y has {y.size} entries; they must match"
+            f"the Gram matrix has {K.shape[0]} rows but y has {y.size} entries; they must match"
         )
     if not (np.all(np.isfinite(K)) and np.all(np.isfinite(y))):
-        raise ValueError("kernel and y must be finite; got NaN or inf")
+        raise ValueError("the Gram matrix and y must be finite; got NaN or inf")
     return K, y

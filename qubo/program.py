@@ -22,7 +22,7 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo._dense import bqm_from_dense, check_kernel_and_targets
+from qubo._dense import bqm_from_dense, check_gram_and_targets
 from qubo.box import BoxEncoding
 
 
@@ -140,7 +140,7 @@ class DualProgram:
 
 
 def svr_program(
-    kernel: ArrayLike,
+    gram: ArrayLike,
     y: ArrayLike,
     *,
     C: float,
@@ -152,7 +152,7 @@ def svr_program(
     ``1/2 beta^T K beta + eps sum(alpha + alpha*) - y^T beta
     + complementarity * sum(alpha * alpha*)``, subject to ``sum beta = 0``.
     """
-    K, y = check_kernel_and_targets(kernel, y)
+    K, y = check_gram_and_targets(gram, y)
     n = y.size
     hessian = np.block([[K, -K], [-K, K]])
     if complementarity:
@@ -163,12 +163,12 @@ def svr_program(
     return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0)
 
 
-def svc_program(kernel: ArrayLike, y: ArrayLike, *, C: float) -> DualProgram:
+def svc_program(gram: ArrayLike, y: ArrayLike, *, C: float) -> DualProgram:
     """The SVC dual ``1/2 sum_nm alpha_n alpha_m y_n y_m K_nm - sum alpha``.
 
     Subject to ``sum alpha y = 0``; the penalty is ``xi/2 (sum alpha y)**2``.
     """
-    K, y = check_kernel_and_targets(kernel, y)
+    K, y = check_gram_and_targets(gram, y)
     if not np.all(np.isin(y, (-1.0, 1.0))):
         raise ValueError(f"labels must be -1 or +1; got values {np.unique(y)}")
     return DualProgram(np.outer(y, y) * K, -np.ones(y.size), y.copy(), float(C), 0.5)

@@ -9,14 +9,14 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo._dense import check_kernel_and_targets
+from qubo._dense import check_gram_and_targets
 from qubo.box import BoxEncoding
 from qubo.encoding import Encoding
 from qubo.program import svc_program
 
 
 def build_svc_qubo(
-    kernel: ArrayLike,
+    gram: ArrayLike,
     y: ArrayLike,
     encoding: Encoding | BoxEncoding,
     *,
@@ -36,8 +36,8 @@ def build_svc_qubo(
 
     Parameters
     ----------
-    kernel : array-like of shape (N, N)
-        Symmetric kernel matrix of the training points.
+    gram : array-like of shape (N, N)
+        Symmetric Gram (kernel) matrix of the training points.
     y : array-like of shape (N,)
         Labels in ``{-1, +1}``.
     encoding : Encoding or BoxEncoding
@@ -60,14 +60,14 @@ def build_svc_qubo(
     >>> bqm.num_variables
     6
     """
-    K, y = check_kernel_and_targets(kernel, y)
+    K, y = check_gram_and_targets(gram, y)
     box = encoding if isinstance(encoding, BoxEncoding) else BoxEncoding.full(encoding, y.size)
     program = svc_program(K, y, C=float(box.upper.max()))
     return program.qubo(box, penalty=penalty, multiplier=multiplier)
 
 
 def svc_dual_objective(
-    kernel: ArrayLike,
+    gram: ArrayLike,
     y: ArrayLike,
     alpha: ArrayLike,
     *,
@@ -75,7 +75,7 @@ def svc_dual_objective(
     multiplier: float = 0.0,
 ) -> NDArray[np.float64] | float:
     """SVC dual objective (to minimise) plus the QUBO's penalty and multiplier terms."""
-    K = np.asarray(kernel, dtype=float)
+    K = np.asarray(gram, dtype=float)
     y = np.asarray(y, dtype=float)
     ay = np.asarray(alpha, dtype=float) * y
     quad = 0.5 * np.einsum("...n,nm,...m->...", ay, K, ay)

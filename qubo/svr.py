@@ -10,14 +10,14 @@ import dimod
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo._dense import check_kernel_and_targets
+from qubo._dense import check_gram_and_targets
 from qubo.box import BoxEncoding
 from qubo.encoding import Encoding
 from qubo.program import svr_program
 
 
 def build_svr_qubo(
-    kernel: ArrayLike,
+    gram: ArrayLike,
     y: ArrayLike,
     encoding: Encoding | BoxEncoding,
     *,
@@ -36,8 +36,8 @@ def build_svr_qubo(
 
     Parameters
     ----------
-    kernel : array-like of shape (N, N)
-        Symmetric kernel matrix of the training points.
+    gram : array-like of shape (N, N)
+        Symmetric Gram (kernel) matrix of the training points.
     y : array-like of shape (N,)
         Regression targets.
     encoding : Encoding or BoxEncoding
@@ -65,7 +65,7 @@ def build_svr_qubo(
     >>> bqm.num_variables
     8
     """
-    K, y = check_kernel_and_targets(kernel, y)
+    K, y = check_gram_and_targets(gram, y)
     box = encoding if isinstance(encoding, BoxEncoding) else BoxEncoding.full(encoding, 2 * y.size)
     program = svr_program(
         K, y, C=float(box.upper.max()), epsilon=epsilon, complementarity=complementarity
@@ -82,7 +82,7 @@ def split_svr_coefficients(
 
 
 def svr_dual_objective(
-    kernel: ArrayLike,
+    gram: ArrayLike,
     y: ArrayLike,
     alpha: ArrayLike,
     alpha_star: ArrayLike,
@@ -97,7 +97,7 @@ def svr_dual_objective(
     Accepts one coefficient vector or a stack of rows (shape ``(S, N)``).
     With both penalties zero this is libsvm's dual objective.
     """
-    K = np.asarray(kernel, dtype=float)
+    K = np.asarray(gram, dtype=float)
     y = np.asarray(y, dtype=float)
     alpha = np.asarray(alpha, dtype=float)
     alpha_star = np.asarray(alpha_star, dtype=float)

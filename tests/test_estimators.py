@@ -1,4 +1,5 @@
 import itertools
+import warnings
 
 import dimod
 import numpy as np
@@ -12,8 +13,7 @@ from sklearn.svm import SVR
 from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR, NoFreeSupportVectorWarning
-from qml._intercept import svr_intercepts
-from qubo import Encoding, split_svr_coefficients, svr_dual_objective
+from qubo import BoxEncoding, Encoding, split_svr_coefficients, svr_dual_objective
 
 FAST = {"num_reads": 20, "backend_options": {"num_sweeps": 300}, "random_state": 0}
 
@@ -38,12 +38,12 @@ def test_qsvr_with_exact_backend_reaches_grid_optimum(rng):
     # max_iter=1: the single shot, whose optimum is the grid's
     model = QSVR(C=1.0, epsilon=0.1, n_bits=2, penalty=0.5, backend="exact", max_iter=1)
     model.fit(X, y)
-    assert model.n_qubo_variables_ == 12
-    assert model.n_iter_ == 1
+    np.testing.assert_array_equal(model.n_qubo_variables_, [12])
+    np.testing.assert_array_equal(model.n_iter_, [1])
     K = rbf_kernel(X, gamma=1.0 / (2 * X.var()))
-    alpha, star = split_svr_coefficients(model.solution_coefs_[0])
+    alpha, star = split_svr_coefficients(model.solution_coefs_[0][0])
     energy = svr_dual_objective(K, y, alpha, star, epsilon=0.1, penalty=0.5)
-    assert model.solution_energies_[0] == pytest.approx(energy)
+    assert model.solution_energies_[0][0] == pytest.approx(energy)
     levels = Encoding(n_bits=2).levels()
     grid = np.array(list(itertools.product(levels, repeat=6)))
     brute = svr_dual_objective(K, y, grid[:, :3], grid[:, 3:], epsilon=0.1, penalty=0.5)
@@ -71,11 +71,11 @@ def test_qsvr_is_close_to_libsvm():
 def test_combination_weights(rng, combine):
     X, y = _regression(rng)
     model = QSVR(combine=combine, top_k=5, **FAST).fit(X, y)
-    weights = model.solution_weights_
+    [weights] = model.solution_weights_
     assert weights.shape == (5,)
     assert weights.sum() == pytest.approx(1.0)
-    assert np.all(np.diff(model.solution_energies_) >= 0)
-    combined = weights @ model.solution_coefs_
+    assert np.all(np.diff(model.solution_energies_[0]) >= 0)
+    combined = weights @ model.solution_coefs_[0]
     alpha, star = split_svr_coefficients(combined)
     np.testing.assert_allclose(model.dual_coef_[0], (alpha - star)[model.support_])
     if combine == "best":
@@ -86,14 +86,30 @@ def test_combination_weights(rng, combine):
         assert np.all(np.diff(weights) <= 1e-12)
 
 
-def test_fit_weights_favour_the_lower_training_error(rng):
+def test_fit_weights_are_inverse_training_errors_of_each_kept_solution(rng):
     X, y = _regression(rng)
-    model = QSVR(combine="fit", top_k=8, **FAST).fit(X, y)
-    K = rbf_kernel(X, gamma=model._gamma)
-    alpha, star = split_svr_coefficients(model.solution_coefs_)
-    b, _ = svr_intercepts(K, y, alpha, star, C=1.0, epsilon=0.1)
-    mse = ((y - ((alpha - star) @ K + b[:, None])) ** 2).mean(1)
-    np.testing.assert_allclose(model.solution_weights_, (1 / mse) / (1 / mse).sum())
+    model = QSVR(combine="fit", top_k=8, max_iter=1, **FAST).fit(X, y)
+    [rows] = model.solution_coefs_
+    assert len(rows) > 2
+    # Each kept solution's training error through the public fit/predict path:
+    # a QSVR whose "sampler" answers exactly that solution's bits.
+    box = BoxEncoding.full(Encoding(n_bits=model.n_bits, C=model.C), rows.shape[1])
+    errors = []
+    for row in rows:
+        bits = (box.encode(row).reshape(1, -1), range(rows.shape[1] * model.n_bits))
+        replay = QSVR(
+            backend=dimod.IdentitySampler(),
+            backend_options={"initial_states": bits},
+            num_reads=1,
+            max_iter=1,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NoFreeSupportVectorWarning)
+            replay.fit(X, y)
+        np.testing.assert_allclose(replay.solution_coefs_[0][0], row)
+        errors.append(np.mean((replay.predict(X) - y) ** 2))
+    inverse = 1 / np.array(errors)
+    np.testing.assert_allclose(model.solution_weights_[0], inverse / inverse.sum())
 
 
 def test_precomputed_kernel_gives_the_same_model(rng):
@@ -126,10 +142,10 @@ def test_any_dimod_sampler_is_a_backend(rng):
     with pytest.warns(ConvergenceWarning, match=r"max_iter=4 refinement rounds"):
         model = QSVR(backend=sampler, num_reads=7, top_k=50, max_iter=4).fit(X, y)
     assert model.sampler_ is sampler
-    assert model.sampler_info_["warm_start"] is None
+    assert model.warm_start_ is None
     assert not model.trace_[0]["warm_start"].any()
     # the last round's 7 samples and the previous round's solution
-    assert len(model.solution_energies_) <= 8
+    assert len(model.solution_energies_[0]) <= 8
 
 
 def test_no_free_support_vector_warns_and_does_not_loop():
@@ -165,7 +181,7 @@ def test_qsvc_multiclass_follows_svc_layout():
     assert ovo.decision_function(X[:5]).shape == (5, 3)
     assert model.decision_function(X[:5]).shape == (5, 3)
     # pairwise decision for pair (0, 1), rebuilt by hand as SVC documents it
-    K = rbf_kernel(X[:5], model.support_vectors_, gamma=model._gamma)
+    K = rbf_kernel(X[:5], model.support_vectors_, gamma=model.kernel_.gamma)
     start = np.concatenate([[0], np.cumsum(model.n_support_)])
     s0, s1 = slice(start[0], start[1]), slice(start[1], start[2])
     manual = K[:, s0] @ model.dual_coef_[0, s0] + K[:, s1] @ model.dual_coef_[0, s1]

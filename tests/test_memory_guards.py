@@ -21,7 +21,7 @@ def test_a_qubo_over_the_limit_is_refused_with_size_limit_and_remedies(monkeypat
         model.fit(X, X[:, 0])
     assert not [k for k in vars(model) if k.endswith("_")]
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "4M")  # the user raises the limit
-    assert QSVR(n_bits=2, max_iter=2, random_state=0).fit(X, X[:, 0]).n_iter_ == 2
+    assert QSVR(n_bits=2, max_iter=2, random_state=0).fit(X, X[:, 0]).n_iter_[0] == 2
 
 
 def test_qsvc_checks_every_pair(monkeypatch):

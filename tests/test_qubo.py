@@ -92,9 +92,9 @@ def test_decode_follows_labels_not_column_order(rng):
 
 def test_builders_reject_mismatched_and_nonfinite_input():
     enc = Encoding()
-    with pytest.raises(ValueError, match=r"kernel has 3 rows but y has 2 entries"):
+    with pytest.raises(ValueError, match=r"Gram matrix has 3 rows but y has 2 entries"):
         build_svr_qubo(np.eye(3), [1.0, 2.0], enc)
-    with pytest.raises(ValueError, match=r"square matrix; got shape \(2, 3\)"):
+    with pytest.raises(ValueError, match=r"Gram matrix must be square; got shape \(2, 3\)"):
         build_svr_qubo(np.ones((2, 3)), [1.0, 2.0], enc)
     with pytest.raises(ValueError, match=r"finite; got NaN or inf"):
         build_svr_qubo(np.eye(2), [1.0, np.nan], enc)

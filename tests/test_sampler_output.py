@@ -35,10 +35,10 @@ def test_spin_answers_are_converted_not_decoded_as_bits(rng):
     X, y = _data(rng, 3)
     spin = QSVR(backend=_Answering(_exact_spin), n_bits=2, max_iter=1, C=2.0).fit(X, y)
     binary = QSVR(backend="exact", n_bits=2, max_iter=1, C=2.0).fit(X, y)
-    coefs = np.asarray(spin.solution_coefs_)
+    [coefs] = spin.solution_coefs_
     assert coefs.min() >= 0.0 and coefs.max() <= 2.0
     np.testing.assert_allclose(spin.dual_coef_, binary.dual_coef_)
-    np.testing.assert_allclose(spin.solution_energies_[0], binary.solution_energies_[0])
+    np.testing.assert_allclose(spin.solution_energies_[0][0], binary.solution_energies_[0][0])
 
 
 @pytest.mark.parametrize(

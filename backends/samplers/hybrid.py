@@ -67,5 +67,5 @@ class HybridSampler(dimod.Sampler):
         return call_remote(
             call,
             "the hybrid solver call failed",
-            "retry, or pass fallback='sa' to the estimator to fall back on purpose",
+            "the network, the solver or its time limit may be at fault; retry",
         )

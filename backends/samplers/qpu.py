@@ -19,6 +19,7 @@ from backends.errors import (
     require_credentials,
     require_dwave_system,
 )
+from backends.samplers.diagnostics import SolveDiagnostics, dwave_timing_seconds
 
 __all__ = ["QPUSampler", "QPUSpec", "clique_capacity"]
 
@@ -184,11 +185,20 @@ class QPUSampler(dimod.Sampler):
     def _capacity_message(self, n: int) -> str:
         return (
             f"the QUBO has {n} logical variables, but the largest clique that embeds on "
-            f"the {self.name} working graph holds {self.capacity}. QSVR needs "
-            "2 * n_samples * n_bits variables and QSVC n_samples * n_bits. Remedies: fewer "
-            "bits (n_bits), a partition ensemble over subsets small enough to fit "
-            "(qml.PartitionEnsembleRegressor / PartitionEnsembleClassifier), the Leap "
-            "hybrid solver (backend='hybrid'), or simulated annealing (backend='sa')."
+            f"the {self.name} working graph holds {self.capacity}"
+        )
+
+    def diagnostics(self, sampleset: dimod.SampleSet) -> SolveDiagnostics:
+        """Parse what :meth:`sample` wrote into ``info``: embedding, chain breaks, QPU time."""
+        info = sampleset.info
+        embedding = info.get("embedding", {})
+        return SolveDiagnostics(
+            qpu_access_seconds=dwave_timing_seconds(info),
+            chain_break_fraction=info.get("chain_break_fraction"),
+            physical_qubits=embedding.get("physical_qubits"),
+            max_chain_length=embedding.get("max_chain_length"),
+            embedding_seconds=embedding.get("embedding_seconds"),
+            embedding_reused=embedding.get("reused"),
         )
 
     def _check_parameters(self, parameters: dict) -> None:
@@ -270,8 +280,7 @@ class QPUSampler(dimod.Sampler):
         sampleset = call_remote(
             call,
             f"the {self.name} call failed",
-            "the network, the solver or its time limit may be at fault. Retry, or pass "
-            "fallback='sa' to the estimator to fall back to simulated annealing on purpose",
+            "the network, the solver or its time limit may be at fault; retry",
         )
         sampleset.info.pop("embedding_context", None)  # the full embedding: too big for info
         sampleset.info["chain_strength"] = float(chain_strength)

@@ -211,14 +211,14 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         Returns
         -------
         dimod.SampleSet
-            With the schedule probe's time in ``info["timing"]["schedule_ns"]``.
+            With the schedule probe's time in ``info["timing"]["schedule_seconds"]``.
         """
-        start = time.perf_counter_ns()
+        start = time.perf_counter()
         warm = initial_states is not None
         if beta_range is None:
             starts = _ordered_states(bqm, initial_states) if warm else None
             beta_range = derive_beta_range(bqm, seed=seed, initial_states=starts)
-        derived_ns = time.perf_counter_ns() - start
+        schedule_seconds = time.perf_counter() - start
         if num_sweeps is None:
             num_sweeps = self.warm_num_sweeps if warm else self.num_sweeps
         if warm:
@@ -234,7 +234,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             seed=seed,
             **kwargs,
         )
-        sampleset.info.setdefault("timing", {})["schedule_ns"] = derived_ns
+        sampleset.info.setdefault("timing", {})["schedule_seconds"] = schedule_seconds
         return sampleset
 
 

@@ -51,7 +51,7 @@ def regression_case(name: str, loader, n: int, seed: int, **options) -> dict:
     X, y, X_test, y_test = loader(n, seed)
     qsvr, seconds = _timed_fit(QSVR(**SVR_PARAMS, random_state=seed, **options), X, y)
     svr = SVR(**SVR_PARAMS, tol=1e-8).fit(X, y)
-    K = qsvr._kernel(X, X)
+    K = qsvr.kernel_(X, X)
     program = svr_program(K, y, C=SVR_PARAMS["C"], epsilon=SVR_PARAMS["epsilon"])
     beta_ref = _full_dual(svr, n)
     beta = _full_dual(qsvr, n)
@@ -65,7 +65,7 @@ def regression_case(name: str, loader, n: int, seed: int, **options) -> dict:
         "violation": abs(beta.sum()),
         "score_q": qsvr.score(X_test, y_test),
         "score_c": SVR(**SVR_PARAMS).fit(X, y).score(X_test, y_test),
-        "rounds": qsvr.n_iter_,
+        "rounds": int(qsvr.n_iter_[0]),
         "seconds": seconds,
     }
 
@@ -75,7 +75,7 @@ def classification_case(name: str, loader, n: int, seed: int) -> dict:
     qsvc, seconds = _timed_fit(QSVC(**SVC_PARAMS, random_state=seed), X, y)
     svc = SVC(**SVC_PARAMS, tol=1e-8).fit(X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
-    program = svc_program(qsvc._kernel(X, X), signs, C=SVC_PARAMS["C"])
+    program = svc_program(qsvc.kernel_(X, X), signs, C=SVC_PARAMS["C"])
     # dual_coef_ holds y_n alpha_n; its sign convention is SVC's for both models.
     alpha_ref = np.abs(_full_dual(svc, n))
     alpha = np.abs(_full_dual(qsvc, n))

@@ -45,7 +45,7 @@ def quality(name: str, splits: int) -> None:
                 mock.embedding_size_["physical_qubits"],
                 mock.embedding_size_["max_chain_length"],
                 np.array_equal(mock.predict(X_test), again.predict(X_test)),
-                mock.n_iter_,
+                int(mock.n_iter_[0]),
             )
         )
     r2_sa, r2_mock, breaks, qubits, chain, same, rounds = np.array(rows).T
@@ -75,7 +75,7 @@ def embedding_reuse(repeats: int = 3) -> None:
             start = time.perf_counter()
             model = QSVR(**PARAMS, max_iter=1, backend="mock-qpu", random_state=0).fit(X, y)
             fits[which].append(time.perf_counter() - start)
-            embeds[which].append(model.sampler_info_["embedding"]["embedding_seconds"])
+            embeds[which].append(model.sampler_info_[0]["embedding"]["embedding_seconds"])
     first, second = np.median(fits["first"]), np.median(fits["second"])
     print(f"\nEmbedding reuse, same problem size (median of {repeats})")
     print(f"{'fit':<28} {'whole fit s':>12} {'embedding s':>12}")
