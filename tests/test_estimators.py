@@ -302,3 +302,29 @@ def test_cross_validation_slices_a_precomputed_gram_matrix(rng, estimator):
     np.testing.assert_allclose(
         cross_val_score(model, K, y, cv=3), cross_val_score(reference, X, y, cv=3), atol=1e-9
     )
+
+
+def test_qsvr_and_qsvc_describe_a_fit_with_the_same_attribute_types(rng):
+    X = rng.normal(size=(12, 2))
+    y = (X[:, 0] > 0).astype(int)
+    regressor = QSVR(max_iter=3, **FAST).fit(X, X[:, 0])
+    classifier = QSVC(max_iter=3, **FAST).fit(X, y)
+    shared = (
+        "n_qubo_variables_",
+        "n_iter_",
+        "solution_energies_",
+        "solution_coefs_",
+        "solution_weights_",
+        "trace_",
+        "sampler_info_",
+        "warm_start_",
+        "fallback_used_",
+    )
+    for name in shared:
+        mine, theirs = getattr(regressor, name), getattr(classifier, name)
+        assert type(mine) is type(theirs), name
+        if isinstance(mine, list):
+            assert len(mine) == len(theirs) == 1, name
+            assert type(mine[0]) is type(theirs[0]), name
+        if isinstance(mine, np.ndarray):
+            assert mine.shape == theirs.shape == (1,) and mine.dtype == theirs.dtype, name

@@ -127,7 +127,11 @@ def test_token_as_option_is_refused(rng):
 def test_failed_qpu_call_is_a_runtime_error(rng, fake_qpu):
     fake_qpu.fail_with = ConnectionError("connection reset by peer")
     X, y = _data(rng, 6)
-    with pytest.raises(BackendUnavailableError, match=r"qpu call failed \(ConnectionError"):
+    # the backend says what failed, the estimator what the user may do about it
+    with pytest.raises(
+        BackendUnavailableError,
+        match=r"qpu call failed \(ConnectionError.*; retry; or pass fallback='sa' to fall back",
+    ):
         QSVR(n_bits=2, backend="qpu").fit(X, y)
     assert issubclass(BackendUnavailableError, RuntimeError)
 
@@ -135,8 +139,11 @@ def test_failed_qpu_call_is_a_runtime_error(rng, fake_qpu):
 def test_fallback_to_sa_only_when_asked_and_recorded(rng, fake_qpu):
     fake_qpu.fail_with = TimeoutError("solver timed out")
     X, y = _data(rng, 6)
-    with pytest.warns(BackendFallbackWarning, match=r"backend 'qpu' failed .*fallback='sa'"):
+    with pytest.warns(
+        BackendFallbackWarning, match=r"backend 'qpu' failed .*fallback='sa'"
+    ) as caught:
         model = QSVR(n_bits=2, backend="qpu", fallback="sa", random_state=0).fit(X, y)
+    assert caught[0].filename == __file__  # the user's call, not hqml's internals
     assert model.fallback_used_ is True
     assert type(model.sampler_).__name__ == "ScheduledAnnealingSampler"
     assert model.chain_break_fraction_ is None
