@@ -58,7 +58,9 @@ class _PartitionEnsemble(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training data.
         y : array-like of shape (n_samples,)
+            Targets (regressor) or class labels (classifier).
 
         Returns
         -------
@@ -103,6 +105,17 @@ class PartitionEnsembleRegressor(RegressorMixin, _PartitionEnsemble):
     subsets_ : list of list of ndarray
         Training indices of every member, one list per stage.
     n_features_in_ : int
+
+    See Also
+    --------
+    QSVR : The default member.
+    PartitionEnsembleClassifier : The same for classification.
+
+    References
+    ----------
+    .. [1] G. Cavallaro, D. Willsch, M. Willsch, K. Michielsen and M. Riedel,
+       "Approaching remote sensing image classification with ensembles of
+       support vector machines on the D-Wave quantum annealer", IGARSS 2020.
 
     Examples
     --------
@@ -172,6 +185,7 @@ class PartitionEnsembleRegressor(RegressorMixin, _PartitionEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
 
         Returns
         -------
@@ -210,6 +224,17 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
     estimators_ : list of estimators
     subsets_ : list of ndarray
     n_features_in_ : int
+
+    See Also
+    --------
+    QSVC : The default member.
+    PartitionEnsembleRegressor : The same for regression.
+
+    References
+    ----------
+    .. [1] G. Cavallaro, D. Willsch, M. Willsch, K. Michielsen and M. Riedel,
+       "Approaching remote sensing image classification with ensembles of
+       support vector machines on the D-Wave quantum annealer", IGARSS 2020.
 
     Examples
     --------
@@ -269,6 +294,7 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
 
         Returns
         -------
@@ -284,6 +310,7 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points to evaluate.
 
         Returns
         -------

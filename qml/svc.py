@@ -156,6 +156,30 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Per dual program, the last round's ``SampleSet.info`` as the sampler
         wrote it (its own keys and units; D-Wave reports microseconds).
 
+    See Also
+    --------
+    sklearn.svm.SVC : The same model, solved by libsvm.
+    QSVR : Regression with the same encoding and refinement.
+    PartitionEnsembleClassifier : QSVC models on disjoint subsets, for data
+        larger than one QUBO (a QPU clique) holds.
+
+    Notes
+    -----
+    QSVC minimises the SVC dual ``1/2 sum_nm alpha_n alpha_m y_n y_m K_nm -
+    sum alpha`` over ``0 <= alpha <= C`` with ``sum alpha y = 0``. Each
+    refinement round is one QUBO of ``n_samples * n_bits`` binary variables
+    per pair of classes. ``n_bits`` defaults to 2 as in QSVR: refinement
+    rounds, not bits, bring the precision.
+
+    References
+    ----------
+    .. [1] D. Willsch, M. Willsch, H. De Raedt and K. Michielsen, "Support
+       vector machines on the D-Wave quantum annealer", Comput. Phys. Commun.
+       248, 107006 (2020).
+    .. [2] G. Cavallaro, D. Willsch, M. Willsch, K. Michielsen and M. Riedel,
+       "Approaching remote sensing image classification with ensembles of
+       support vector machines on the D-Wave quantum annealer", IGARSS 2020.
+
     Examples
     --------
     >>> from sklearn.datasets import make_blobs
@@ -322,6 +346,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points, or their Gram matrix against the training points for
+            ``kernel="precomputed"``.
 
         Returns
         -------
@@ -343,6 +369,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Points, or their Gram matrix against the training points for
+            ``kernel="precomputed"``.
 
         Returns
         -------

@@ -168,6 +168,35 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         Per dual program, the last round's ``SampleSet.info`` as the sampler
         wrote it (its own keys and units; D-Wave reports microseconds).
 
+    See Also
+    --------
+    sklearn.svm.SVR : The same model, solved by libsvm.
+    QSVC : Classification with the same encoding and refinement.
+    PartitionEnsembleRegressor : QSVR models on disjoint subsets, for data
+        larger than one QUBO (a QPU clique) holds.
+
+    Notes
+    -----
+    QSVR minimises the SVR dual of libsvm,
+    ``1/2 beta^T K beta + epsilon sum(alpha + alpha*) - y^T beta`` over
+    ``0 <= alpha, alpha* <= C`` with ``sum beta = 0``, ``beta = alpha - alpha*``.
+    Each refinement round is one QUBO of ``2 * n_samples * n_bits`` binary
+    variables, so the QUBO's size, not its precision, grows with the data.
+    With the defaults the rounds converge to libsvm's optimum to about
+    0.1 % of the dual objective (experiments/benchmarks/exactness.py); the
+    model then equals :class:`sklearn.svm.SVR`'s up to that tolerance, at a
+    far higher cost on a classical computer. The intercept comes from the
+    KKT conditions: the mean over free support vectors, or the midpoint of
+    the interval the bounded ones allow.
+
+    References
+    ----------
+    .. [1] E. Pasetto, M. Riedel, F. Melgani, K. Michielsen and G. Cavallaro,
+       "Quantum SVR for chlorophyll concentration estimation in water with
+       remote sensing", IEEE Geosci. Remote Sens. Lett. 19 (2022).
+    .. [2] C.-C. Chang and C.-J. Lin, "LIBSVM: A library for support vector
+       machines", ACM TIST 2, 27 (2011).
+
     Examples
     --------
     >>> import numpy as np
