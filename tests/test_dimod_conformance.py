@@ -40,15 +40,30 @@ for _name in BACKENDS:
 del _cls, _name
 
 
-def test_properties_are_data_and_cost_no_connection(monkeypatch):
+@pytest.mark.parametrize("kind", ["mock", "qpu"])
+def test_properties_and_parameters_are_data_and_cost_no_connection(monkeypatch, kind):
     import backends.samplers.qpu as qpu
 
     def refuse(spec):
-        raise AssertionError("properties must not reach the solver")
+        raise AssertionError("properties and parameters must not reach the solver")
 
     monkeypatch.setattr(qpu, "_child", refuse)
-    properties = qpu.QPUSampler(qpu.QPUSpec(kind="mock"), name="mock-qpu").properties
-    assert properties == {"kind": "mock", "solver": None, "topology_shape": 16}
+    sampler = qpu.QPUSampler(qpu.QPUSpec(kind=kind), name=kind)
+    properties = sampler.properties
+    if kind == "mock":
+        assert properties == {"kind": "mock", "solver": None, "topology_shape": 16}
+    parameters = sampler.parameters
+    assert {"num_reads", "chain_strength", "initial_state", "anneal_schedule"} <= set(parameters)
+    assert ("seed" in parameters) == (kind == "mock")  # a QPU has no seed
     sa = get_sampler("sa").properties
     assert sa["num_sweeps"] == 300 and sa["warm_num_sweeps"] == 30
     assert all(not isinstance(v, str) or " " not in v for v in sa.values())
+
+
+def test_static_solver_parameters_match_dwave_systems_list():
+    from dwave.system.testing import MockDWaveSampler
+
+    from backends.samplers.qpu import QPU_SOLVER_PARAMETERS
+
+    mock = MockDWaveSampler(topology_type="pegasus", topology_shape=[2])
+    assert set(QPU_SOLVER_PARAMETERS) == set(mock.parameters) - {"warnings"}

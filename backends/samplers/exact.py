@@ -24,10 +24,24 @@ class BoundedExactSolver(dimod.ExactSolver):
     """
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs) -> dimod.SampleSet:
+        """Every state of ``bqm`` with its energy, after checking that they fit.
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+            At most 24 variables.
+        **kwargs
+            Options of ``dimod.ExactSolver.sample`` (none are used).
+
+        Returns
+        -------
+        dimod.SampleSet
+            All ``2**n`` states.
+        """
         if bqm.num_variables > MAX_EXACT_VARIABLES:
             raise ValueError(
                 f"the 'exact' backend enumerates 2**n states and accepts at most "
                 f"{MAX_EXACT_VARIABLES} variables; this QUBO has {bqm.num_variables}. "
-                "Use fewer bits or points, or the 'sa', 'tabu' or 'steepest' backend."
+                "Use a smaller problem, or the 'sa', 'tabu' or 'steepest' sampler."
             )
         return super().sample(bqm, **kwargs)

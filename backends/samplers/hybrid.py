@@ -47,13 +47,30 @@ class HybridSampler(dimod.Sampler):
 
     @property
     def parameters(self) -> dict:
+        """``time_limit`` (seconds), known without a connection."""
         return {"time_limit": []}
 
     @property
     def properties(self) -> dict:
+        """The solver asked for; the solver's own properties would cost a connection."""
         return {"solver": self.solver}
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters) -> dimod.SampleSet:
+        """Solve ``bqm`` on Leap's hybrid BQM solver.
+
+        Parameters
+        ----------
+        bqm : dimod.BinaryQuadraticModel
+            Any size the solver accepts.
+        **parameters
+            ``time_limit`` in seconds (Leap's minimum applies when omitted).
+
+        Returns
+        -------
+        dimod.SampleSet
+            The solver's answer, resolved; ``info`` holds Leap's timing in
+            microseconds (``qpu_access_time``, ``run_time``).
+        """
         unknown = sorted(set(parameters) - set(self.parameters))
         if unknown:
             raise ValueError(f"unknown hybrid option(s) {unknown}; expected some of ['time_limit']")

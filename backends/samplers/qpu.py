@@ -31,6 +31,28 @@ _LOCK = threading.RLock()
 # Reverse-annealing options that MockDWaveSampler accepts but does not emulate.
 _MOCK_IGNORED = frozenset({"initial_state", "anneal_schedule", "reinitialize_state"})
 
+#: The sample parameters of an Advantage QPU solver, as dwave-system's
+#: DWaveSampler lists them (and MockDWaveSampler mirrors). Asking a real
+#: solver for its list opens a connection, and ``parameters`` must not.
+QPU_SOLVER_PARAMETERS = (
+    "anneal_offsets",
+    "anneal_schedule",
+    "annealing_time",
+    "answer_mode",
+    "auto_scale",
+    "fast_anneal",
+    "flux_biases",
+    "flux_drift_compensation",
+    "h_gain_schedule",
+    "initial_state",
+    "label",
+    "num_reads",
+    "programming_thermalization",
+    "readout_thermalization",
+    "reduce_intersample_correlation",
+    "reinitialize_state",
+)
+
 
 @dataclass(frozen=True)
 class QPUSpec:
@@ -146,10 +168,11 @@ class QPUSampler(dimod.Sampler):
 
     @property
     def parameters(self) -> dict:
+        """The options of :meth:`sample`: hqml's own and the QPU solver's (no connection)."""
         own = {"num_reads": [], "chain_strength": [], "postprocess": []}
         if self.spec.kind == "mock":
             own["seed"] = []  # seeds the mock's substitute anneal: reproducible offline fits
-        return {**own, **self.child.parameters}
+        return {**own, **{name: [] for name in QPU_SOLVER_PARAMETERS}}
 
     @property
     def properties(self) -> dict:

@@ -143,6 +143,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
 
     @property
     def parameters(self) -> dict:
+        """Options of :meth:`sample`."""
         return {
             "num_reads": [],
             "num_sweeps": [],
