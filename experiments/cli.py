@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from experiments import regression
-from experiments.atomic import atomic_folder, check_writable_folder
+from experiments.atomic import check_writable_folder
 
 
 def _fail(message: str) -> int:
@@ -20,6 +22,7 @@ def _fail(message: str) -> int:
 
 def _bench(args: argparse.Namespace) -> int:
     from experiments import lc_benchmark as lc
+    from experiments import report
     from experiments.curves import CurveFileError, load_curves
 
     settings = lc.CurveBenchmark(
@@ -45,47 +48,27 @@ def _bench(args: argparse.Namespace) -> int:
     summary = lc.summarise(rows)
     print(lc.format_table(summary))
     elapsed = time.perf_counter() - start
-    output = Path(args.output)
-    with atomic_folder(output) as folder:  # the previous results stay whole until then
-        written = _write_bench_results(folder, curves, settings, rows, summary, details, elapsed)
-    names = ", ".join(str(output / p.name) for p in written)
-    print(f"\n{elapsed:.0f} s; wrote {names}")
-    return 0
-
-
-def _write_bench_results(output, curves, settings, rows, summary, details, elapsed):
-    from experiments import lc_benchmark as lc
-    from experiments import report
-    from experiments.curves import observed_epochs
-
-    digest = hashlib.sha256(Path(curves.source).read_bytes()).hexdigest()
     payload = {
         "benchmark": "learning-curve extrapolation",
         "settings": settings.as_dict(),
-        "curves": {"path": curves.source, "sha256": digest, "runs": curves.n_runs},
+        "curves": _curve_record(curves),
         "versions": report.versions(),
         "seconds": elapsed,
         "summary": summary,
         "results": rows,
     }
-    written = [
-        report.write_csv(output / "results.csv", rows),
-        report.write_csv(output / "summary.csv", summary),
-        report.write_json(output / "results.json", payload),
-        report.plot_r2(summary, output / "r2_by_method.png"),
-    ]
     fraction, n_train = max(settings.fractions), min(settings.train_sizes)
     detail = details[(fraction, n_train)]
-    shown = [m for m in (lc.QSVR_SA, settings.reference, lc.POW3) if m in detail["predictions"]]
-    title = f"r = {fraction}, n_train = {n_train}, split 0"
-    written.append(
-        report.plot_predicted_vs_true(detail, output / "predicted_vs_true.png", shown, title)
-    )
-    observed = observed_epochs(fraction, curves.n_epochs)
-    written.append(
-        report.plot_curves(curves.accuracy, detail, observed, output / "curves.png", shown)
-    )
-    return written
+    methods = [m for m in (lc.QSVR_SA, settings.reference, lc.POW3) if m in detail["predictions"]]
+    shown = lc.shown_split(curves, detail, fraction, n_train, methods)
+    written = report.write_result_set(Path(args.output), payload, shown)
+    print(f"\n{elapsed:.0f} s; wrote {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def _curve_record(curves) -> dict:
+    digest = hashlib.sha256(Path(curves.source).read_bytes()).hexdigest()
+    return {"path": curves.source, "sha256": digest, "runs": curves.n_runs}
 
 
 def _regression(args: argparse.Namespace) -> int:
@@ -114,103 +97,141 @@ def _generate_curves(args: argparse.Namespace) -> int:
     return 0
 
 
-def _slurm(args: argparse.Namespace) -> int:
-    """`hqml slurm ...`: every failure is reported before anything is submitted."""
-    import json
+def _slurm_errors() -> tuple[type[Exception], ...]:
+    from experiments.slurm.experiment import ExperimentError
+    from experiments.slurm.jobs import SlurmError
+    from experiments.slurm.profiles import ProfileError
 
+    return ExperimentError, ProfileError, SlurmError, ValueError, FileNotFoundError
+
+
+def _reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Run a `hqml slurm` handler; its errors become one line on stderr and exit code 2.
+
+    Every handler validates what it needs before it submits or writes anything.
+    """
+
+    @functools.wraps(handler)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return handler(args)
+        except _slurm_errors() as error:
+            return _fail(str(error))
+
+    return run
+
+
+@_reported
+def _slurm_systems(args: argparse.Namespace) -> int:
+    from experiments.slurm.profiles import available_systems, load_profile
+
+    for name in available_systems():
+        print(f"{name:<16} {load_profile(name).description}")
+    return 0
+
+
+@_reported
+def _slurm_generate(args: argparse.Namespace) -> int:
     from experiments.slurm import jobs
-    from experiments.slurm.experiment import ExperimentError, load_experiment
-    from experiments.slurm.profiles import ProfileError, available_systems, load_profile
+    from experiments.slurm.experiment import load_experiment
+    from experiments.slurm.profiles import load_profile
 
-    try:
-        if args.slurm_command == "systems":
-            for name in available_systems():
-                profile = load_profile(name)
-                print(f"{name:<16} {profile.description}")
-            return 0
-        if args.slurm_command == "generate":
-            experiment = load_experiment(args.experiment)
-            profile = load_profile(args.system)
-            run_dir = Path(args.run_dir or f"slurm-runs/{experiment.name}-{profile.name}")
-            written = jobs.generate(experiment, profile, run_dir, environment=args.env)
-            print(f"{len(experiment.tasks())} tasks; wrote {', '.join(str(p) for p in written)}")
-            return 0
-        if args.slurm_command == "submit":
-            for entry in jobs.submit(Path(args.run_dir)):
-                print(f"submitted {entry['part']}: job {entry['job']}")
-            return 0
-        if args.slurm_command == "status":
-            print(json.dumps(jobs.status(Path(args.run_dir)), indent=2))
-            return 0
-        if args.slurm_command == "resubmit":
-            entries = jobs.resubmit_failed(Path(args.run_dir))
-            print(
-                "nothing to resubmit"
-                if not entries
-                else "\n".join(
-                    f"resubmitted {e['part']}: job {e['job']} (array {e.get('array', '')})"
-                    for e in entries
-                )
-            )
-            return 0
-        if args.slurm_command == "run-task":
-            from experiments.slurm.tasks import run_task
+    experiment = load_experiment(args.experiment)
+    profile = load_profile(args.system)
+    run_dir = Path(args.run_dir or f"slurm-runs/{experiment.name}-{profile.name}")
+    written = jobs.generate(experiment, profile, run_dir, environment=args.env)
+    print(f"{len(experiment.tasks())} tasks; wrote {', '.join(str(p) for p in written)}")
+    return 0
 
-            written = run_task(Path(args.run_dir), args.task)
-            print(
-                f"task {args.task}: " + (f"wrote {written}" if written else "already done, skipped")
-            )
-            return 0
-        if args.slurm_command == "collect":
-            from experiments import lc_benchmark as lc
-            from experiments.slurm.tasks import collect
 
-            outcome = collect(Path(args.run_dir), args.output)
-            if outcome["summary"]:
-                print(lc.format_table(outcome["summary"]))
-            print(f"\n{outcome['finished']} tasks finished")
-            if outcome["corrupt"]:
-                print(
-                    f"CORRUPT result files ({len(outcome['corrupt'])}), counted as missing and "
-                    f"redone by `hqml slurm resubmit --failed`: {outcome['corrupt']}"
-                )
-            if outcome["missing"]:
-                print(
-                    f"MISSING tasks ({len(outcome['missing'])}): {outcome['missing']}; "
-                    "rerun them with `hqml slurm resubmit --failed`"
-                )
-                return 3
-            return 0
-    except (ExperimentError, ProfileError, jobs.SlurmError, ValueError, FileNotFoundError) as error:
-        return _fail(str(error))
-    return _fail(f"unknown slurm command {args.slurm_command!r}")
+@_reported
+def _slurm_submit(args: argparse.Namespace) -> int:
+    from experiments.slurm import jobs
+
+    for entry in jobs.submit(Path(args.run_dir)):
+        print(f"submitted {entry['part']}: job {entry['job']}")
+    return 0
+
+
+@_reported
+def _slurm_status(args: argparse.Namespace) -> int:
+    from experiments.slurm import jobs
+
+    print(json.dumps(jobs.status(Path(args.run_dir)), indent=2))
+    return 0
+
+
+@_reported
+def _slurm_resubmit(args: argparse.Namespace) -> int:
+    from experiments.slurm import jobs
+
+    entries = jobs.resubmit_failed(Path(args.run_dir))
+    if not entries:
+        print("nothing to resubmit")
+    for e in entries:
+        print(f"resubmitted {e['part']}: job {e['job']} (array {e.get('array', '')})")
+    return 0
+
+
+@_reported
+def _slurm_run_task(args: argparse.Namespace) -> int:
+    from experiments.slurm.tasks import run_task
+
+    written = run_task(Path(args.run_dir), args.task)
+    print(f"task {args.task}: " + (f"wrote {written}" if written else "already done, skipped"))
+    return 0
+
+
+@_reported
+def _slurm_collect(args: argparse.Namespace) -> int:
+    from experiments import lc_benchmark as lc
+    from experiments.slurm.tasks import collect
+
+    outcome = collect(Path(args.run_dir), args.output)
+    if outcome["summary"]:
+        print(lc.format_table(outcome["summary"]))
+    print(f"\n{outcome['finished']} tasks finished")
+    if outcome["corrupt"]:
+        print(
+            f"CORRUPT result files ({len(outcome['corrupt'])}), counted as missing and "
+            f"redone by `hqml slurm resubmit --failed`: {outcome['corrupt']}"
+        )
+    if outcome["missing"]:
+        print(
+            f"MISSING tasks ({len(outcome['missing'])}): {outcome['missing']}; "
+            "rerun them with `hqml slurm resubmit --failed`"
+        )
+        return 3
+    return 0
 
 
 def _slurm_parser(commands) -> None:
     slurm = commands.add_parser("slurm", help="batch jobs on a Slurm cluster")
     sub = slurm.add_subparsers(dest="slurm_command", required=True)
-    sub.add_parser("systems", help="list the system profiles")
+    sub.add_parser("systems", help="list the system profiles").set_defaults(handler=_slurm_systems)
     generate = sub.add_parser("generate", help="write batch scripts for an experiment")
     generate.add_argument("experiment", help="experiment TOML file")
     generate.add_argument("--system", required=True, help="profile name or TOML path")
     generate.add_argument("--run-dir", help="run directory (default slurm-runs/NAME-SYSTEM)")
     generate.add_argument("--env", help="virtual environment to activate in the jobs")
-    for name, text in [
-        ("submit", "submit the arrays and the aggregation job"),
-        ("status", "report queue states and finished tasks"),
-        ("collect", "aggregate results into the R^2 table and plots"),
+    generate.set_defaults(handler=_slurm_generate)
+    for name, text, handler in [
+        ("submit", "submit the arrays and the aggregation job", _slurm_submit),
+        ("status", "report queue states and finished tasks", _slurm_status),
+        ("collect", "aggregate results into the R^2 table and plots", _slurm_collect),
     ]:
         command = sub.add_parser(name, help=text)
         command.add_argument("run_dir")
-        if name == "collect":
-            command.add_argument("--output", help="folder for the collected files")
+        command.set_defaults(handler=handler)
+    sub.choices["collect"].add_argument("--output", help="folder for the collected files")
     resubmit = sub.add_parser("resubmit", help="rerun tasks without a result")
     resubmit.add_argument("run_dir")
     resubmit.add_argument("--failed", action="store_true", required=True)
+    resubmit.set_defaults(handler=_slurm_resubmit)
     task = sub.add_parser("run-task", help="compute one array task (used by the scripts)")
     task.add_argument("run_dir")
     task.add_argument("--task", type=int, required=True)
-    slurm.set_defaults(handler=_slurm)
+    task.set_defaults(handler=_slurm_run_task)
 
 
 def _jobs(text: str) -> int:

@@ -34,7 +34,8 @@ from tqdm import tqdm
 from experiments.curve_fit import pow3_extrapolate
 from experiments.curves import Curves, curve_features, observed_epochs
 from experiments.pipelines import scaled_regressor
-from qml import QSVR
+from experiments.report import ShownSplit
+from experiments.settings import QSVRSettings
 
 QSVR_SA = "QSVR (sa)"
 QSVR_MOCK = "QSVR (mock-qpu)"
@@ -45,7 +46,7 @@ POW3 = "pow3 curve fit"
 LAST = "last observed value"
 
 #: QSVR's default bound on refinement rounds, to count fits that reached it.
-QSVR_MAX_ITER = QSVR().max_iter
+QSVR_MAX_ITER = QSVRSettings().max_iter
 
 #: Regularisation strengths searched by RidgeCV (leave-one-out, closed form).
 RIDGE_ALPHAS = tuple(np.logspace(-3, 3, 13))
@@ -61,9 +62,8 @@ class CurveBenchmark:
     training curves, and QSVR takes the same three values with its own
     encoding defaults (chosen on other data, see qml.QSVR). QSVR and that SVR
     then form the same-hyperparameter pair of the paired difference. With
-    ``"fixed"`` (Slurm sweeps over the encoding) both use ``C``,
-    ``epsilon`` and ``gamma`` as given, and "SVR (same hyperparameters)" is
-    the pair.
+    ``"fixed"`` (Slurm sweeps over the encoding) both use ``qsvr``'s ``C``,
+    ``epsilon`` and ``gamma``, and "SVR (same hyperparameters)" is the pair.
     """
 
     fractions: tuple[float, ...] = (0.25, 0.5)
@@ -72,15 +72,7 @@ class CurveBenchmark:
     n_points: int = 8
     differences: bool = True
     hyperparameters: str = "cv"
-    C: float = 1.0
-    epsilon: float = 0.1
-    gamma: float | str = "scale"
-    n_bits: int = 2
-    base: float = 2.0
-    penalty: float = 0.3
-    num_reads: int = 5
-    combine: str = "best"
-    top_k: int = 20
+    qsvr: QSVRSettings = field(default_factory=QSVRSettings)
     mock_qpu_sizes: tuple[int, ...] = (20,)
     mock_qpu_bits: int = 2
     cv_grid: dict = field(
@@ -98,6 +90,9 @@ class CurveBenchmark:
             raise ValueError(
                 f"hyperparameters must be 'cv' or 'fixed'; got {self.hyperparameters!r}"
             )
+        problems = self.qsvr.problems()
+        if problems:
+            raise ValueError("; ".join(problems))
         for fraction in self.fractions:
             if not 0.0 < fraction < 1.0:
                 raise ValueError(f"observed fractions must lie in (0, 1); got {fraction}")
@@ -138,19 +133,8 @@ def _svr_cv(settings: CurveBenchmark, n_train: int, seed: int) -> GridSearchCV:
 
 
 def _qsvr(settings: CurveBenchmark, hyper: dict, backend: str, n_bits: int, seed: int):
-    return _scaled(
-        QSVR(
-            **hyper,
-            n_bits=n_bits,
-            base=settings.base,
-            penalty=settings.penalty,
-            combine=settings.combine,
-            top_k=settings.top_k,
-            backend=backend,
-            num_reads=settings.num_reads,
-            random_state=seed,
-        )
-    )
+    qsvr = settings.qsvr.replace(**hyper, n_bits=n_bits)
+    return _scaled(qsvr.estimator(backend=backend, random_state=seed))
 
 
 def fit_methods(
@@ -169,8 +153,9 @@ def fit_methods(
         prefix = "regressor__svr__"
         hyper = {k.removeprefix(prefix): v for k, v in svr_cv.best_params_.items()}
     else:
-        hyper = {"C": settings.C, "epsilon": settings.epsilon, "gamma": settings.gamma}
-    fitted = {label: _qsvr(settings, hyper, backend, settings.n_bits, seed).fit(X, y)}
+        qsvr = settings.qsvr
+        hyper = {"C": qsvr.C, "epsilon": qsvr.epsilon, "gamma": qsvr.gamma}
+    fitted = {label: _qsvr(settings, hyper, backend, settings.qsvr.n_bits, seed).fit(X, y)}
     if n_train in settings.mock_qpu_sizes:
         mock = _qsvr(settings, hyper, "mock-qpu", settings.mock_qpu_bits, seed)
         fitted[QSVR_MOCK] = mock.fit(X, y)
@@ -351,3 +336,16 @@ def format_table(summary: list[dict]) -> str:
     references = sorted({s.get("reference", SVR_SAME) for s in summary})
     lines.append(f"\npaired differences against {', '.join(references)}, split by split")
     return "\n".join(lines)
+
+
+def shown_split(
+    curves: Curves, detail: dict, fraction: float, n_train: int, methods: list[str]
+) -> ShownSplit:
+    """Split 0 of one cell, as the figures of a result set show it."""
+    return ShownSplit(
+        detail=detail,
+        accuracy=curves.accuracy,
+        observed=observed_epochs(fraction, curves.n_epochs),
+        methods=methods,
+        title=f"r = {fraction}, n_train = {n_train}, split 0",
+    )

@@ -7,7 +7,7 @@ gamma) mean the same thing at every training size.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -17,7 +17,7 @@ from sklearn.svm import SVR
 from tqdm import tqdm
 
 from experiments.pipelines import scaled_regressor
-from qml import QSVR
+from experiments.settings import QSVRSettings
 
 
 @dataclass(frozen=True)
@@ -27,21 +27,16 @@ class RegressionBenchmark:
     train_sizes: tuple[int, ...] = (20, 40, 80)
     n_splits: int = 20
     n_test: int = 200
-    C: float = 1.0
-    epsilon: float = 0.1
-    gamma: float = 0.1
-    n_bits: int = 4
-    num_reads: int = 30
+    qsvr: QSVRSettings = field(default_factory=lambda: QSVRSettings(gamma=0.1))
     seed: int = 0
 
 
 def methods(settings: RegressionBenchmark) -> dict:
     """The compared models, named as they appear in the table."""
-    shared = {"C": settings.C, "epsilon": settings.epsilon, "gamma": settings.gamma}
+    qsvr = settings.qsvr
+    shared = {"C": qsvr.C, "epsilon": qsvr.epsilon, "gamma": qsvr.gamma}
     return {
-        "QSVR (sa)": lambda seed: scaled_regressor(
-            QSVR(**shared, n_bits=settings.n_bits, num_reads=settings.num_reads, random_state=seed)
-        ),
+        "QSVR (sa)": lambda seed: scaled_regressor(qsvr.estimator(random_state=seed)),
         "SVR": lambda seed: scaled_regressor(SVR(**shared)),
         "OLS": lambda seed: scaled_regressor(LinearRegression()),
     }

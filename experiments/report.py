@@ -11,12 +11,13 @@ import io
 import json
 import platform
 import sys
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from experiments.atomic import atomic_path, write_atomically
+from experiments.atomic import atomic_folder, atomic_path, write_atomically
 
 PACKAGES = (
     "hqml",
@@ -168,3 +169,48 @@ def plot_curves(
     axes[0, 0].set_ylabel("validation accuracy")
     axes[0, 0].legend(fontsize=7)
     return _save_figure(figure, path)
+
+
+@dataclass(frozen=True)
+class ShownSplit:
+    """One split's test predictions, for the figures of a result set."""
+
+    detail: dict
+    accuracy: np.ndarray
+    observed: int
+    methods: list[str]
+    title: str
+
+
+def write_result_set(output: Path, payload: dict, shown: ShownSplit | None = None) -> list[Path]:
+    """Write a benchmark's result set into ``output``, replacing it whole when complete.
+
+    ``results.json`` holds ``payload`` (with its ``results`` rows and
+    ``summary``); where there are rows, ``results.csv``, ``summary.csv`` and
+    ``r2_by_method.png`` follow, and with ``shown`` the figures of one split
+    (``predicted_vs_true.png``, ``curves.png``). ``hqml bench`` and
+    ``hqml slurm collect`` both write through here, so their folders hold the
+    same files.
+    """
+    rows, summary = payload.get("results", []), payload.get("summary", [])
+    with atomic_folder(output) as folder:  # the previous results stay whole until then
+        written = [write_json(folder / "results.json", payload)]
+        if rows:
+            written += [
+                write_csv(folder / "results.csv", rows),
+                write_csv(folder / "summary.csv", summary),
+                plot_r2(summary, folder / "r2_by_method.png"),
+            ]
+        if rows and shown is not None:
+            figure = folder / "predicted_vs_true.png"
+            written.append(plot_predicted_vs_true(shown.detail, figure, shown.methods, shown.title))
+            written.append(
+                plot_curves(
+                    shown.accuracy,
+                    shown.detail,
+                    shown.observed,
+                    folder / "curves.png",
+                    shown.methods,
+                )
+            )
+    return [Path(output) / path.name for path in written]

@@ -173,10 +173,14 @@ class RoundSolver:
             repr(self.backend) if isinstance(self.backend, str) else type(self.backend).__name__
         )
         init, self.options = split_backend_options(self.backend, settings["backend_options"])
+        failure = None
         try:
             self.sampler = get_sampler(self.backend, **init)
         except BackendUnavailableError as error:
-            self._fall_back(error)
+            failure = error
+        # Handled after the except block, so that no raised error chains to it.
+        if failure is not None:
+            self._fall_back(failure)
             return
         check_sample_options(self.sampler, self.options, self.name)
 
@@ -185,7 +189,7 @@ class RoundSolver:
             # The backend said what failed; the estimator says what the user may do.
             raise BackendUnavailableError(
                 f"{error}; or pass fallback='sa' to fall back to simulated annealing on purpose"
-            ) from None
+            )
         warn_at_caller(
             f"backend {self.backend!r} failed ({error}); using simulated "
             "annealing because fallback='sa' was given",
@@ -198,12 +202,15 @@ class RoundSolver:
         self, bqm: dimod.BinaryQuadraticModel, warm_bits, effort: int = 1
     ) -> tuple[dimod.SampleSet, bool]:
         seed = int(self.rng.randint(np.iinfo(np.int32).max))
+        failure = None
         try:
             sampleset, warm = self._call(bqm, warm_bits, seed, effort)
         except BackendUnavailableError as error:
             if self.fell_back:
                 raise
-            self._fall_back(error)
+            failure = error
+        if failure is not None:  # outside the except block: nothing chains to the failure
+            self._fall_back(failure)
             sampleset, warm = self._call(bqm, warm_bits, seed, effort)
         self.diagnostics.append(read_diagnostics(self.sampler, sampleset))
         return sampleset, warm

@@ -43,3 +43,46 @@ def test_the_wheel_builds_without_setuptools_warnings(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert "experiments/data/learning_curves_digits.csv.gz" in names
     assert "experiments/slurm/profiles/juwels-booster.toml" in names
+
+
+def _functions(folder: str):
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                yield path.relative_to(root), node
+
+
+def test_no_function_in_experiments_is_longer_than_50_lines():
+    long = [
+        f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, node in _functions("experiments")
+        if node.end_lineno - node.lineno + 1 > 50
+    ]
+    assert long == []
+
+
+@pytest.mark.parametrize(
+    ("package", "forbidden"),
+    [("qubo", ("qml", "backends", "experiments")), ("backends", ("qml", "experiments")),
+     ("qml", ("experiments",))],
+)  # fmt: skip
+def test_knowledge_flows_one_way(package, forbidden):
+    """experiments -> qml -> {backends, qubo}: no package imports one above it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    offending = []
+    for path in sorted((root / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offending += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
+    assert offending == []

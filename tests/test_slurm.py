@@ -157,6 +157,15 @@ def test_tasks_skip_finished_work_and_collect_lists_missing(experiment_file, tmp
     assert outcome["missing"] == [i for i in range(20) if i not in (0, 10)]
     payload = json.loads((run / "collected" / "results.json").read_text())
     assert payload["missing"] == outcome["missing"]
+    # one result-set writer: the same files as `hqml bench` writes
+    assert sorted(p.name for p in (run / "collected").iterdir()) == [
+        "curves.png",
+        "predicted_vs_true.png",
+        "r2_by_method.png",
+        "results.csv",
+        "results.json",
+        "summary.csv",
+    ]
 
 
 # ------------------------------------------------------------ real local Slurm

@@ -18,6 +18,7 @@ from experiments.cli import main
 from experiments.slurm import jobs
 from experiments.slurm.experiment import ExperimentError, SlurmOptions, load_experiment
 from experiments.slurm.profiles import ProfileError, load_profile
+from experiments.slurm.rundir import RunDirectory
 from experiments.slurm.scripts import array_script
 
 EXPERIMENT = """
@@ -124,7 +125,7 @@ def test_a_newline_that_bypassed_loading_still_cannot_reach_the_script(tmp_path)
             part="cluster",
             partition="batch",
             n_tasks=2,
-            run_dir=tmp_path,
+            run=RunDirectory(tmp_path),
             environment="",
         )
 
@@ -192,19 +193,20 @@ def test_corrupt_or_foreign_results_are_named_and_redone(tmp_path):
     run = tmp_path / "run"
     jobs.generate(experiment, load_profile("local"), run, environment="")
     assert run_task(run, 0) is not None
-    good = jobs.result_path(run, 0).read_text()
-    jobs.result_path(run, 1).write_text(good[: len(good) // 2])  # a truncated write
-    assert jobs.missing_tasks(run) == [1]
-    assert jobs.corrupt_results(run) == [str(jobs.result_path(run, 1))]
+    files = RunDirectory(run)
+    good = files.result(0).read_text()
+    files.result(1).write_text(good[: len(good) // 2])  # a truncated write
+    assert files.missing_tasks() == [1]
+    assert files.corrupt_results() == [str(files.result(1))]
     outcome = collect(run)
     assert outcome["finished"] == 1 and outcome["missing"] == [1]
-    assert outcome["corrupt"] == [str(jobs.result_path(run, 1))]
+    assert outcome["corrupt"] == [str(files.result(1))]
     foreign = json.loads(good)  # task 0's result filed under task 1
-    jobs.result_path(run, 1).write_text(json.dumps(foreign))
-    assert jobs.missing_tasks(run) == [1]
+    files.result(1).write_text(json.dumps(foreign))
+    assert files.missing_tasks() == [1]
     assert run_task(run, 1) is not None  # redone, not "already done"
-    assert jobs.missing_tasks(run) == [] and jobs.corrupt_results(run) == []
-    assert json.loads(jobs.result_path(run, 1).read_text())["task"]["task"] == 1
+    assert files.missing_tasks() == [] and files.corrupt_results() == []
+    assert json.loads(files.result(1).read_text())["task"]["task"] == 1
     assert run_task(run, 1) is None  # now it is done
 
 
@@ -242,7 +244,8 @@ def _grid(tmp_path, top="", fractions="[0.5]", splits="2", n_bits="[2]", model="
         ({"n_bits": "[true]"}, r"grid.n_bits must be a list of integers; got \[True\]"),
         ({"splits": '"3"'}, r"grid.splits must be an integer; got '3'"),
         ({"fractions": '["a"]'}, r"grid.fractions must be a list of numbers; got \['a'\]"),
-        ({"model": 'gamma = "wide"'}, r"model.gamma must be a number; got 'wide'"),
+        ({"model": 'gamma = "wide"'}, r"The 'gamma' parameter of QSVR must be .* Got 'wide'"),
+        ({"model": "n_bits = 3"}, r"\[model\] \['n_bits'\] are swept by \[grid\]"),
         ({"top": 'curves = "/nonexistent/curves.csv.gz"'}, r"curve file .* does not exist"),
         (
             {"splits": "600", "slurm": "max_array_size = 500"},

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from backends import available_backends
+from experiments.settings import QSVRSettings
 from experiments.slurm.values import check_memory, check_name, check_time
 
 if sys.version_info >= (3, 11):
@@ -24,26 +25,23 @@ class ExperimentError(ValueError):
     """A malformed experiment file."""
 
 
+#: The settings of [model] that [grid] varies instead.
+GRID_SETTINGS = ("n_bits", "penalty", "base")
+_QSVR = QSVRSettings()
+
+
 @dataclass(frozen=True)
 class Grid:
+    """The values swept: every combination is one array task per split."""
+
     fractions: tuple[float, ...] = (0.5,)
     train_sizes: tuple[int, ...] = (20,)
     splits: int = 5
     backends: tuple[str, ...] = ("sa",)
     # QSVR's own defaults (chosen on other data than the curves, see qml.QSVR)
-    n_bits: tuple[int, ...] = (2,)
-    penalty: tuple[float, ...] = (0.3,)
-    base: tuple[float, ...] = (2.0,)
-
-
-@dataclass(frozen=True)
-class Model:
-    C: float = 1.0
-    epsilon: float = 0.1
-    gamma: float = 1.0
-    num_reads: int = 5
-    combine: str = "best"
-    top_k: int = 20
+    n_bits: tuple[int, ...] = (_QSVR.n_bits,)
+    penalty: tuple[float, ...] = (_QSVR.penalty,)
+    base: tuple[float, ...] = (_QSVR.base,)
 
 
 @dataclass(frozen=True)
@@ -62,7 +60,7 @@ class Experiment:
     name: str
     curves: str | None = None
     grid: Grid = field(default_factory=Grid)
-    model: Model = field(default_factory=Model)
+    model: QSVRSettings = field(default_factory=QSVRSettings)
     slurm: SlurmOptions = field(default_factory=SlurmOptions)
 
     def tasks(self) -> list[dict]:
@@ -97,6 +95,19 @@ def _section(data: dict, name: str, kind, path: Path):
     return kind(**values)
 
 
+def _model_section(data: dict, path: Path) -> QSVRSettings:
+    given = (
+        sorted(set(data.get("model", {})) & set(GRID_SETTINGS))
+        if isinstance(data.get("model"), dict)
+        else []
+    )
+    if given:
+        raise ExperimentError(
+            f"{path}: [model] {given} are swept by [grid]; set them there as lists"
+        )
+    return _section(data, "model", QSVRSettings, path)
+
+
 def _is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -106,8 +117,12 @@ def _is_real(value) -> bool:
 
 
 def _type_problems(experiment: Experiment) -> list[str]:
-    """Wrong TOML types, found before any comparison could raise a TypeError."""
-    g, m = experiment.grid, experiment.model
+    """Wrong TOML types in [grid], found before any comparison could raise a TypeError.
+
+    [model]'s types are checked by scikit-learn's parameter validation of the
+    QSVR each grid point builds (:func:`_estimator_problems`).
+    """
+    g = experiment.grid
     expected = [
         ("grid.fractions", g.fractions, _is_real, "numbers"),
         ("grid.train_sizes", g.train_sizes, _is_int, "integers"),
@@ -125,45 +140,18 @@ def _type_problems(experiment: Experiment) -> list[str]:
         problems.append(f"grid.splits must be an integer; got {g.splits!r}")
     if experiment.curves is not None and not isinstance(experiment.curves, str):
         problems.append(f"curves must be a path; got {experiment.curves!r}")
-    scalars = [("C", m.C), ("epsilon", m.epsilon), ("gamma", m.gamma)]
-    problems += [f"model.{k} must be a number; got {v!r}" for k, v in scalars if not _is_real(v)]
-    problems += [
-        f"model.{k} must be an integer; got {v!r}"
-        for k, v in (("num_reads", m.num_reads), ("top_k", m.top_k))
-        if not _is_int(v)
-    ]
-    if not isinstance(m.combine, str):
-        problems.append(f"model.combine must be a string; got {m.combine!r}")
     return problems
 
 
 def _estimator_problems(experiment: Experiment) -> list[str]:
     """Build the QSVR of every grid point and run scikit-learn's parameter validation."""
-    from sklearn.utils._param_validation import InvalidParameterError
-
-    from qml import QSVR
-
-    g, m = experiment.grid, experiment.model
+    g = experiment.grid
     problems = []
     for backend, n_bits, penalty, base in itertools.product(
         g.backends, g.n_bits, g.penalty, g.base
     ):
-        model = QSVR(
-            C=m.C,
-            epsilon=m.epsilon,
-            gamma=m.gamma,
-            n_bits=n_bits,
-            penalty=penalty,
-            base=base,
-            backend=backend,
-            num_reads=m.num_reads,
-            combine=m.combine,
-            top_k=m.top_k,
-        )
-        try:
-            model._validate_params()
-        except InvalidParameterError as error:
-            problems.append(str(error))
+        settings = experiment.model.replace(n_bits=n_bits, penalty=penalty, base=base)
+        problems += settings.problems(backend)
     return list(dict.fromkeys(problems))
 
 
@@ -282,7 +270,7 @@ def load_experiment(path: str | Path) -> Experiment:
             name=data["name"],
             curves=data.get("curves"),
             grid=_section(data, "grid", Grid, path),
-            model=_section(data, "model", Model, path),
+            model=_model_section(data, path),
             slurm=_section(data, "slurm", SlurmOptions, path),
         )
     except TypeError as error:
@@ -298,6 +286,6 @@ def experiment_from_dict(data: dict) -> Experiment:
         name=data["name"],
         curves=data.get("curves"),
         grid=Grid(**tupled(data["grid"])),
-        model=Model(**data["model"]),
+        model=QSVRSettings(**data["model"]),
         slurm=SlurmOptions(**data["slurm"]),
     )

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shlex
-from pathlib import Path
 
 from experiments.slurm.experiment import Experiment
 from experiments.slurm.profiles import Profile
+from experiments.slurm.rundir import RunDirectory
 from experiments.slurm.values import check_path
 
 CREDENTIALS_NOTE = (
@@ -42,7 +42,7 @@ def array_script(
     part: str,
     partition: str,
     n_tasks: int,
-    run_dir: Path,
+    run: RunDirectory,
     environment: str,
 ) -> str:
     """The job-array script of one part ("cluster" or "quantum") of the grid."""
@@ -58,9 +58,9 @@ def array_script(
         "cpus-per-task": profile.cpus_per_task(partition),
         "mem": experiment.slurm.mem,
         "time": experiment.slurm.time,
-        "output": shlex.quote(f"{run_dir}/logs/%x-%A_%a.out"),
+        "output": shlex.quote(run.array_log()),
     }
-    quoted = shlex.quote(str(run_dir))
+    quoted = shlex.quote(str(run.path))
     return f"""#!/bin/bash
 {_header(options)}
 #
@@ -73,13 +73,13 @@ def array_script(
 
 set -euo pipefail
 {_activation(environment)}
-TASK_ID=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" {quoted}/tasks-{part}.txt)
+TASK_ID=$(sed -n "$((SLURM_ARRAY_TASK_ID + 1))p" {shlex.quote(str(run.task_list(part)))})
 exec python -m experiments.cli slurm run-task {quoted} --task "$TASK_ID"
 """
 
 
 def aggregate_script(
-    experiment: Experiment, profile: Profile, *, partition: str, run_dir: Path, environment: str
+    experiment: Experiment, profile: Profile, *, partition: str, run: RunDirectory, environment: str
 ) -> str:
     """The aggregation job; ``hqml slurm submit`` adds its dependency on the arrays."""
     options = {
@@ -90,7 +90,7 @@ def aggregate_script(
         "cpus-per-task": 1,
         "mem": experiment.slurm.mem,
         "time": experiment.slurm.time,
-        "output": shlex.quote(f"{run_dir}/logs/%x-%j.out"),
+        "output": shlex.quote(run.aggregate_log()),
     }
     return f"""#!/bin/bash
 {_header(options)}
@@ -103,5 +103,5 @@ def aggregate_script(
 
 set -uo pipefail
 {_activation(environment)}
-python -m experiments.cli slurm collect {shlex.quote(str(run_dir))}
+python -m experiments.cli slurm collect {shlex.quote(str(run.path))}
 """

@@ -1,0 +1,132 @@
+"""The run directory: every file of one experiment run on one system, named in one place.
+
+Layout::
+
+    experiment.json         the experiment and the system (what to compute)
+    tasks.json              every task of the grid, numbered from 0
+    tasks-<part>.txt        which task each array index of a part runs
+    job-<part>.sh           the array script of a part ("cluster", "quantum")
+    aggregate.sh            the aggregation job
+    jobs.json               what was submitted, appended to on every submission
+    results/task-NNNNNN.json  one file per finished task
+    logs/                   Slurm's output files
+    collected/              the collected table and plots (``hqml slurm collect``)
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from experiments.atomic import write_atomically
+
+PARTS = ("cluster", "quantum")
+
+
+def write_json(path: Path, payload) -> Path:
+    """Write ``payload`` as indented JSON, atomically."""
+    return write_atomically(path, lambda t: t.write_text(json.dumps(payload, indent=2)))
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    """The files of a run directory, and reading the ones that describe the run."""
+
+    path: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "path", Path(self.path).resolve())
+
+    @property
+    def experiment_file(self) -> Path:
+        return self.path / "experiment.json"
+
+    @property
+    def tasks_file(self) -> Path:
+        return self.path / "tasks.json"
+
+    @property
+    def jobs_file(self) -> Path:
+        return self.path / "jobs.json"
+
+    @property
+    def aggregate_script(self) -> Path:
+        return self.path / "aggregate.sh"
+
+    @property
+    def results(self) -> Path:
+        return self.path / "results"
+
+    @property
+    def logs(self) -> Path:
+        return self.path / "logs"
+
+    @property
+    def collected(self) -> Path:
+        return self.path / "collected"
+
+    def task_list(self, part: str) -> Path:
+        return self.path / f"tasks-{part}.txt"
+
+    def job_script(self, part: str) -> Path:
+        return self.path / f"job-{part}.sh"
+
+    def result(self, task: int) -> Path:
+        return self.results / f"task-{task:06d}.json"
+
+    def array_log(self) -> str:
+        """Slurm's ``--output`` pattern of an array element (job name, array job, index)."""
+        return f"{self.logs}/%x-%A_%a.out"
+
+    def aggregate_log(self) -> str:
+        """Slurm's ``--output`` pattern of the aggregation job."""
+        return f"{self.logs}/%x-%j.out"
+
+    def description(self) -> dict:
+        """The stored experiment and system; a clear error when this is no run directory."""
+        if not self.experiment_file.is_file():
+            raise ValueError(f"{self.path} is not a run directory: run `hqml slurm generate` first")
+        return json.loads(self.experiment_file.read_text())
+
+    def tasks(self) -> list[dict]:
+        return json.loads(self.tasks_file.read_text())
+
+    def task_ids(self, part: str) -> list[int]:
+        """The task of each array index of ``part``, or [] if the part has no array."""
+        listing = self.task_list(part)
+        return [int(line) for line in listing.read_text().split()] if listing.is_file() else []
+
+    def jobs(self) -> list[dict]:
+        """Every submission so far, or [] before the first."""
+        return json.loads(self.jobs_file.read_text()) if self.jobs_file.is_file() else []
+
+    def record_jobs(self, entries: list[dict]) -> None:
+        write_json(self.jobs_file, self.jobs() + entries)
+
+    def read_result(self, task: dict) -> dict | None:
+        """The task's result, or None if it has none or its file is not a result of this task.
+
+        A file counts only if it parses as JSON and records this very task with
+        a list of rows: a truncated file, a stray file or one from another grid
+        is not a finished task.
+        """
+        try:
+            result = json.loads(self.result(task["task"]).read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(result, dict) or not isinstance(result.get("rows"), list):
+            return None
+        return result if result.get("task") == task else None
+
+    def corrupt_results(self) -> list[str]:
+        """Result files that exist but are not a valid result of their task."""
+        return [
+            str(self.result(t["task"]))
+            for t in self.tasks()
+            if self.result(t["task"]).is_file() and self.read_result(t) is None
+        ]
+
+    def missing_tasks(self) -> list[int]:
+        """Tasks of the run without a valid result (absent or corrupt file)."""
+        return [t["task"] for t in self.tasks() if self.read_result(t) is None]
