@@ -1,7 +1,24 @@
+"""Shared fixtures, and the settings and data the test modules share.
+
+Test modules import ``FAST`` and ``smooth_regression`` from here
+(``from conftest import ...``; ``tests`` is on pytest's ``pythonpath``):
+module-level uses such as ``parametrize_with_checks`` cannot take fixtures.
+"""
+
 import socket
 
 import numpy as np
 import pytest
+
+#: Small, fast and reproducible solver settings: correctness, not precision,
+#: is what these fits are for (exactness is tested against libsvm elsewhere).
+FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state": 0}
+
+
+def smooth_regression(rng: np.random.Generator, n: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points in [-1, 1]^2 and a smooth target ``sin(2 x0) + x1 / 2``."""
+    X = rng.uniform(-1, 1, size=(n, 2))
+    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
 
 
 @pytest.fixture

@@ -1,20 +1,14 @@
 import numpy as np
 import pytest
+from conftest import FAST, smooth_regression
 from sklearn.datasets import make_blobs
 from sklearn.svm import SVC, SVR
 
 from qml import QSVC, QSVR, PartitionEnsembleClassifier, PartitionEnsembleRegressor
 
-FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}}
-
-
-def _data(rng, n):
-    X = rng.uniform(-1, 1, size=(n, 2))
-    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
-
 
 def test_subsets_are_disjoint_cover_everything_and_respect_the_size(rng):
-    X, y = _data(rng, 47)
+    X, y = smooth_regression(rng, 47)
     model = PartitionEnsembleRegressor(SVR(), subset_size=10, random_state=0).fit(X, y)
     parts = model.subsets_[0]
     assert len(parts) == 5
@@ -23,7 +17,7 @@ def test_subsets_are_disjoint_cover_everything_and_respect_the_size(rng):
 
 
 def test_regressor_predicts_the_mean_of_its_members(rng):
-    X, y = _data(rng, 60)
+    X, y = smooth_regression(rng, 60)
     model = PartitionEnsembleRegressor(QSVR(**FAST), subset_size=20, random_state=0).fit(X, y)
     X_new = rng.uniform(-1, 1, size=(7, 2))
     members = np.array([m.predict(X_new) for m in model.estimators_[0]])
@@ -33,7 +27,7 @@ def test_regressor_predicts_the_mean_of_its_members(rng):
 
 
 def test_later_stages_fit_the_residuals(rng):
-    X, y = _data(rng, 80)
+    X, y = smooth_regression(rng, 80)
     single = PartitionEnsembleRegressor(SVR(C=10), subset_size=10, random_state=0).fit(X, y)
     staged = PartitionEnsembleRegressor(
         SVR(C=10), subset_size=10, n_stages=3, learning_rate=0.5, random_state=0
@@ -52,7 +46,7 @@ def test_later_stages_fit_the_residuals(rng):
 
 
 def test_parallel_fit_equals_serial_fit(rng):
-    X, y = _data(rng, 40)
+    X, y = smooth_regression(rng, 40)
     kwargs = {"subset_size": 10, "random_state": 3}
     serial = PartitionEnsembleRegressor(QSVR(**FAST), n_jobs=1, **kwargs).fit(X, y)
     parallel = PartitionEnsembleRegressor(QSVR(**FAST), n_jobs=2, **kwargs).fit(X, y)
@@ -88,7 +82,7 @@ def test_too_rare_a_class_is_explained(rng):
 
 @pytest.mark.parametrize("backend", ["sa", "tabu", "steepest", "exact", "mock-qpu"])
 def test_every_backend_can_serve_an_ensemble(rng, backend):
-    X, y = _data(rng, 12)
+    X, y = smooth_regression(rng, 12)
     member = QSVR(n_bits=2, backend=backend, num_reads=5, random_state=0)
     options = {"timeout": 20} if backend == "tabu" else None
     member.set_params(backend_options=options)

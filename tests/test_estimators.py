@@ -4,6 +4,7 @@ import warnings
 import dimod
 import numpy as np
 import pytest
+from conftest import FAST, smooth_regression
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -15,16 +16,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 from qml import QSVC, QSVR, NoFreeSupportVectorWarning
 from qubo import BoxEncoding, Encoding, split_svr_coefficients, svr_dual_objective
 
-FAST = {"num_reads": 20, "backend_options": {"num_sweeps": 300}, "random_state": 0}
-
-
-def _regression(rng, n=30):
-    X = rng.uniform(-1, 1, size=(n, 2))
-    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
-
 
 def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):
-    X, y = _regression(rng)
+    X, y = smooth_regression(rng)
     model = QSVR(C=2.0, gamma=0.7, **FAST).fit(X, y)
     X_new = rng.uniform(-1, 1, size=(9, 2))
     manual = rbf_kernel(X_new, model.support_vectors_, gamma=0.7) @ model.dual_coef_[0]
@@ -34,7 +28,7 @@ def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):
 
 
 def test_qsvr_with_exact_backend_reaches_grid_optimum(rng):
-    X, y = _regression(rng, n=3)
+    X, y = smooth_regression(rng, n=3)
     # max_iter=1: the single shot, whose optimum is the grid's
     model = QSVR(C=1.0, epsilon=0.1, n_bits=2, penalty=0.5, backend="exact", max_iter=1)
     model.fit(X, y)
@@ -69,7 +63,7 @@ def test_qsvr_is_close_to_libsvm():
 
 @pytest.mark.parametrize("combine", ["best", "mean", "boltzmann", "fit"])
 def test_combination_weights(rng, combine):
-    X, y = _regression(rng)
+    X, y = smooth_regression(rng)
     model = QSVR(combine=combine, top_k=5, **FAST).fit(X, y)
     [weights] = model.solution_weights_
     assert weights.shape == (5,)
@@ -87,7 +81,7 @@ def test_combination_weights(rng, combine):
 
 
 def test_fit_weights_are_inverse_training_errors_of_each_kept_solution(rng):
-    X, y = _regression(rng)
+    X, y = smooth_regression(rng)
     model = QSVR(combine="fit", top_k=8, max_iter=1, **FAST).fit(X, y)
     [rows] = model.solution_coefs_
     assert len(rows) > 2
@@ -113,7 +107,7 @@ def test_fit_weights_are_inverse_training_errors_of_each_kept_solution(rng):
 
 
 def test_precomputed_kernel_gives_the_same_model(rng):
-    X, y = _regression(rng)
+    X, y = smooth_regression(rng)
     X_test = rng.uniform(-1, 1, size=(5, 2))
     direct = QSVR(gamma=0.5, **FAST).fit(X, y)
     pre = QSVR(kernel="precomputed", **FAST).fit(rbf_kernel(X, gamma=0.5), y)
@@ -125,7 +119,7 @@ def test_precomputed_kernel_gives_the_same_model(rng):
 
 
 def test_callable_kernel_equals_named_kernel(rng):
-    X, y = _regression(rng, n=3)
+    X, y = smooth_regression(rng, n=3)
 
     def kernel(A, B):
         return rbf_kernel(A, B, gamma=0.3)
@@ -137,7 +131,7 @@ def test_callable_kernel_equals_named_kernel(rng):
 
 
 def test_any_dimod_sampler_is_a_backend(rng):
-    X, y = _regression(rng, n=6)
+    X, y = smooth_regression(rng, n=6)
     sampler = dimod.RandomSampler()  # takes no initial states: every round runs cold
     with pytest.warns(ConvergenceWarning, match=r"max_iter=4 refinement rounds"):
         model = QSVR(backend=sampler, num_reads=7, top_k=50, max_iter=4).fit(X, y)
@@ -219,19 +213,19 @@ def test_qsvc_single_class():
     ],
 )
 def test_bad_parameters_are_rejected(rng, params, message):
-    X, y = _regression(rng, n=5)
+    X, y = smooth_regression(rng, n=5)
     with pytest.raises(ValueError, match=message):
         QSVR(**params).fit(X, y)
 
 
 def test_unary_base_is_valid(rng):
-    X, y = _regression(rng, n=8)
+    X, y = smooth_regression(rng, n=8)
     model = QSVR(base=1.0, n_bits=3, **FAST).fit(X, y)
     np.testing.assert_allclose(model.encoding_.p, np.full(3, 1.0 / 3))
 
 
 def test_exact_backend_refuses_large_problem_and_leaves_nothing_fitted(rng):
-    X, y = _regression(rng, n=10)
+    X, y = smooth_regression(rng, n=10)
     model = QSVR(backend="exact", n_bits=2)
     with pytest.raises(ValueError, match=r"at most 24 variables; this QUBO has 40"):
         model.fit(X, y)
@@ -239,7 +233,7 @@ def test_exact_backend_refuses_large_problem_and_leaves_nothing_fitted(rng):
 
 
 def test_failed_refit_keeps_the_previous_model(rng):
-    X, y = _regression(rng, n=10)
+    X, y = smooth_regression(rng, n=10)
     model = QSVR(**FAST).fit(X, y)
     before, fitted = model.predict(X), {k: v for k, v in vars(model).items() if k.endswith("_")}
     model.set_params(backend="exact")  # FAST's num_sweeps is not an option of "exact"
@@ -275,7 +269,7 @@ class _Interrupting(dimod.Sampler):
 
 @pytest.mark.parametrize("error", [KeyboardInterrupt(), RuntimeError("solver crashed")])
 def test_a_fit_interrupted_mid_rounds_leaves_no_trace(rng, error):
-    X, y = _regression(rng, n=6)
+    X, y = smooth_regression(rng, n=6)
     fresh = QSVR(backend=_Interrupting(error), max_iter=5)
     with pytest.raises(type(error)):
         fresh.fit(X, y)

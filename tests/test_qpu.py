@@ -6,6 +6,7 @@ import sys
 import dimod
 import numpy as np
 import pytest
+from conftest import smooth_regression
 from dwave.system.testing import MockDWaveSampler
 
 import backends.samplers.qpu as qpu
@@ -13,11 +14,6 @@ from backends import BackendCapacityError, BackendUnavailableError, get_sampler
 from qml import QSVC, QSVR, BackendFallbackWarning
 
 SECRET = "hqml-test-secret-token"
-
-
-def _data(rng, n):
-    X = rng.uniform(-1, 1, size=(n, 2))
-    return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
 
 
 class CountingMock(MockDWaveSampler):
@@ -59,7 +55,7 @@ def fake_qpu(monkeypatch, counting_mock):
 
 
 def test_mock_qpu_fit_reports_embedding_and_chain_breaks(rng):
-    X, y = _data(rng, 10)
+    X, y = smooth_regression(rng, 10)
     model = QSVR(n_bits=3, backend="mock-qpu", num_reads=50, max_iter=1, random_state=0)
     model.fit(X, y)
     [info] = model.sampler_info_
@@ -86,7 +82,7 @@ def test_mock_qpu_fit_reports_embedding_and_chain_breaks(rng):
 
 def test_second_fit_of_the_same_size_reuses_the_embedding(rng):
     qpu._EMBEDDINGS.clear()
-    X, y = _data(rng, 8)
+    X, y = smooth_regression(rng, 8)
     first = QSVR(n_bits=2, backend="mock-qpu", num_reads=10, max_iter=1).fit(X, y)
     second = QSVR(n_bits=2, backend="mock-qpu", num_reads=10, C=2.0, max_iter=1).fit(X + 0.1, y)
     assert first.sampler_info_[0]["embedding"]["reused"] is False
@@ -95,7 +91,7 @@ def test_second_fit_of_the_same_size_reuses_the_embedding(rng):
 
 
 def test_capacity_is_checked_before_submission(rng, fake_qpu):
-    X, y = _data(rng, 40)
+    X, y = smooth_regression(rng, 40)
     model = QSVR(n_bits=3, backend="qpu")
     with pytest.raises(
         BackendCapacityError,
@@ -109,7 +105,7 @@ def test_capacity_is_checked_before_submission(rng, fake_qpu):
 
 
 def test_qpu_backend_runs_and_keeps_the_token_out_of_pickles_and_reprs(rng, fake_qpu):
-    X, y = _data(rng, 8)
+    X, y = smooth_regression(rng, 8)
     model = QSVR(n_bits=2, backend="qpu", num_reads=20, random_state=0).fit(X, y)
     assert fake_qpu.submissions == model.n_iter_[0]  # one QPU call per refinement round
     assert SECRET.encode() not in pickle.dumps(model)
@@ -119,14 +115,14 @@ def test_qpu_backend_runs_and_keeps_the_token_out_of_pickles_and_reprs(rng, fake
 
 
 def test_token_as_option_is_refused(rng):
-    X, y = _data(rng, 5)
+    X, y = smooth_regression(rng, 5)
     with pytest.raises(ValueError, match=r"must not carry credentials .*DWAVE_API_TOKEN"):
         QSVR(backend="qpu", backend_options={"token": SECRET}).fit(X, y)
 
 
 def test_failed_qpu_call_is_a_runtime_error(rng, fake_qpu):
     fake_qpu.fail_with = ConnectionError("connection reset by peer")
-    X, y = _data(rng, 6)
+    X, y = smooth_regression(rng, 6)
     # the backend says what failed, the estimator what the user may do about it
     with pytest.raises(
         BackendUnavailableError,
@@ -138,7 +134,7 @@ def test_failed_qpu_call_is_a_runtime_error(rng, fake_qpu):
 
 def test_fallback_to_sa_only_when_asked_and_recorded(rng, fake_qpu):
     fake_qpu.fail_with = TimeoutError("solver timed out")
-    X, y = _data(rng, 6)
+    X, y = smooth_regression(rng, 6)
     with pytest.warns(
         BackendFallbackWarning, match=r"backend 'qpu' failed .*fallback='sa'"
     ) as caught:
@@ -154,7 +150,7 @@ def test_missing_credentials_name_both_remedies(rng, no_dwave_config):
         get_sampler("qpu")
     with pytest.raises(BackendUnavailableError, match=r"DWAVE_API_TOKEN.*dwave config create"):
         get_sampler("hybrid")
-    X, y = _data(rng, 4)
+    X, y = smooth_regression(rng, 4)
     model = QSVC(backend="qpu")
     with pytest.raises(RuntimeError, match=r"no D-Wave API token found"):
         model.fit(X, y > 0)
@@ -175,7 +171,7 @@ def test_unknown_qpu_option_is_a_value_error(rng):
 
 
 def test_postprocessing_only_lowers_energies(rng):
-    X, y = _data(rng, 8)
+    X, y = smooth_regression(rng, 8)
     from sklearn.metrics.pairwise import rbf_kernel
 
     from qubo import Encoding, build_svr_qubo
@@ -209,7 +205,7 @@ def test_hybrid_backend_with_a_stand_in(rng, monkeypatch):
 
     monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
     monkeypatch.setattr(dwave.system, "LeapHybridSampler", FakeHybrid)
-    X, y = _data(rng, 30)  # 240 variables: beyond the QPU clique, fine for hybrid
+    X, y = smooth_regression(rng, 30)  # 240 variables: beyond the QPU clique, fine for hybrid
     model = QSVR(n_bits=4, backend="hybrid", backend_options={"time_limit": 5}).fit(X, y)
     np.testing.assert_array_equal(model.n_qubo_variables_, [240])
     assert SECRET.encode() not in pickle.dumps(model)
@@ -225,7 +221,7 @@ def test_qpu_options_reach_the_solver(rng, fake_qpu, monkeypatch):
         return original(self, bqm, **kwargs)
 
     monkeypatch.setattr(CountingMock, "sample", spy)
-    X, y = _data(rng, 6)
+    X, y = smooth_regression(rng, 6)
     options = {"annealing_time": 50.0, "auto_scale": True, "chain_strength": 2.5}
     model = QSVR(n_bits=2, backend="qpu", num_reads=7, backend_options=options).fit(X, y)
     assert seen["annealing_time"] == 50.0

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from conftest import FAST
 from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterVector
 from qiskit.circuit.library import pauli_feature_map, z_feature_map, zz_feature_map
@@ -13,8 +14,6 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from backends.kernels.quantum import QuantumKernel
 from qml import QSVC, QSVR
-
-FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state": 0}
 
 
 def _angles(rng, n, d):
