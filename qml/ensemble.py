@@ -185,7 +185,7 @@ class PartitionEnsembleRegressor(RegressorMixin, _PartitionEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Points to evaluate.
+            Points whose targets to predict.
 
         Returns
         -------
@@ -228,13 +228,8 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
     See Also
     --------
     QSVC : The default member.
-    PartitionEnsembleRegressor : The same for regression.
-
-    References
-    ----------
-    .. [1] G. Cavallaro, D. Willsch, M. Willsch, K. Michielsen and M. Riedel,
-       "Approaching remote sensing image classification with ensembles of
-       support vector machines on the D-Wave quantum annealer", IGARSS 2020.
+    PartitionEnsembleRegressor : The same for regression, with boosting
+        stages, and the reference (Cavallaro et al. 2020).
 
     Examples
     --------
@@ -310,7 +305,7 @@ class PartitionEnsembleClassifier(ClassifierMixin, _PartitionEnsemble):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Points to evaluate.
+            Points to classify.
 
         Returns
         -------

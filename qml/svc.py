@@ -328,6 +328,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
 
     def _pairwise_decision(self, X):
         """SVC's one-vs-one decision values (positive towards the first class of a pair)."""
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
         kernel = self._test_kernel(X)
         n_classes = self.classes_.size
         starts = np.concatenate([[0], np.cumsum(self.n_support_)])
@@ -354,8 +356,6 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         decision : ndarray of shape (n_samples,) for two classes, else
             (n_samples, n_classes) for "ovr" or (n_samples, n_pairs) for "ovo".
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
         decision = self._pairwise_decision(X)
         if self.classes_.size == 2:
             return decision[:, 0]
@@ -364,20 +364,18 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         return _ovr_decision_function(decision < 0, -decision, self.classes_.size)
 
     def predict(self, X):
-        """Class labels of ``X``.
+        """Class labels of ``X``: the sign of the decision, or the one-vs-one vote.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Points, or their Gram matrix against the training points for
-            ``kernel="precomputed"``.
+            Points to classify (their Gram matrix against the training points
+            for ``kernel="precomputed"``).
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
         decision = self._pairwise_decision(X)
         if self.classes_.size == 2:
             return self.classes_[(decision[:, 0] > 0).astype(int)]

@@ -15,6 +15,17 @@ import pytest
 FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state": 0}
 
 
+#: The files of a benchmark result set (``hqml bench`` and ``hqml slurm collect``).
+RESULT_SET_FILES = [
+    "curves.png",
+    "predicted_vs_true.png",
+    "r2_by_method.png",
+    "results.csv",
+    "results.json",
+    "summary.csv",
+]
+
+
 def smooth_regression(rng: np.random.Generator, n: int = 30) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points in [-1, 1]^2 and a smooth target ``sin(2 x0) + x1 / 2``."""
     X = rng.uniform(-1, 1, size=(n, 2))

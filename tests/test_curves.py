@@ -5,6 +5,7 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import RESULT_SET_FILES
 
 from experiments import lc_benchmark as lc
 from experiments.cli import main
@@ -122,14 +123,7 @@ def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     assert main(_bench_args(curve_file[0], output)) == 0
     assert "held-out R^2" in capsys.readouterr().out
     names = sorted(p.name for p in output.iterdir())
-    assert names == [
-        "curves.png",
-        "predicted_vs_true.png",
-        "r2_by_method.png",
-        "results.csv",
-        "results.json",
-        "summary.csv",
-    ]
+    assert names == RESULT_SET_FILES
     payload = json.loads((output / "results.json").read_text())
     assert payload["settings"]["train_sizes"] == [10]
     assert payload["settings"]["seed"] == 0

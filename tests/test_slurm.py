@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import slurm_cluster
+from conftest import RESULT_SET_FILES
 
 from experiments.cli import main
 from experiments.slurm import jobs
@@ -158,14 +159,7 @@ def test_tasks_skip_finished_work_and_collect_lists_missing(experiment_file, tmp
     payload = json.loads((run / "collected" / "results.json").read_text())
     assert payload["missing"] == outcome["missing"]
     # one result-set writer: the same files as `hqml bench` writes
-    assert sorted(p.name for p in (run / "collected").iterdir()) == [
-        "curves.png",
-        "predicted_vs_true.png",
-        "r2_by_method.png",
-        "results.csv",
-        "results.json",
-        "summary.csv",
-    ]
+    assert sorted(p.name for p in (run / "collected").iterdir()) == RESULT_SET_FILES
 
 
 # ------------------------------------------------------------ real local Slurm

@@ -56,22 +56,17 @@ def speed() -> None:
     FidelityQuantumKernel(feature_map=zz_feature_map(4, reps=2)).evaluate(warm)
 
     print(f"{'comparison':<46} {'hqml s':>8} {'peer s':>8} {'speed-up':>9} {'max |diff|':>11}")
-    X = _angles(1000, 4)
-    ours, t_ours = _timed(QuantumKernel("zz", reps=2), X)
-    peer = FidelityStatevectorKernel(feature_map=zz_feature_map(4, reps=2))
-    theirs, t_peer = _timed(peer.evaluate, X)
-    print(
-        f"{'N=1000, 4q: FidelityStatevectorKernel':<46} {t_ours:>8.3f} {t_peer:>8.3f} "
-        f"{t_peer / t_ours:>9.1f} {np.abs(ours - theirs).max():>11.1e}"
-    )
-    X = _angles(100, 4, seed=1)
-    ours, t_ours = _timed(QuantumKernel("zz", reps=2), X)
-    peer = FidelityQuantumKernel(feature_map=zz_feature_map(4, reps=2))
-    theirs, t_peer = _timed(peer.evaluate, X)
-    print(
-        f"{'N=100, 4q: FidelityQuantumKernel (Sampler)':<46} {t_ours:>8.3f} {t_peer:>8.3f} "
-        f"{t_peer / t_ours:>9.1f} {np.abs(ours - theirs).max():>11.1e}"
-    )
+    peers = [
+        ("N=1000, 4q: FidelityStatevectorKernel", FidelityStatevectorKernel, _angles(1000, 4)),
+        ("N=100, 4q: FidelityQuantumKernel (Sampler)", FidelityQuantumKernel, _angles(100, 4, 1)),
+    ]
+    for label, kind, X in peers:
+        ours, t_ours = _timed(QuantumKernel("zz", reps=2), X)
+        theirs, t_peer = _timed(kind(feature_map=zz_feature_map(4, reps=2)).evaluate, X)
+        print(
+            f"{label:<46} {t_ours:>8.3f} {t_peer:>8.3f} "
+            f"{t_peer / t_ours:>9.1f} {np.abs(ours - theirs).max():>11.1e}"
+        )
 
 
 def scale() -> None:
