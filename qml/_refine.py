@@ -66,6 +66,32 @@ class Refinement:
     n_variables: int = 0
 
 
+@dataclass
+class _Search:
+    """Where the rounds stand: the boxes, the multiplier, the warm start and its effort."""
+
+    box: BoxEncoding
+    multiplier: float = 0.0
+    centre: NDArray[np.float64] | None = None
+    step: float = np.inf
+    effort: int = 1
+    objective: float | None = None
+
+
+@dataclass
+class _Round:
+    """One round's samples, lowest energy first, and where the round started."""
+
+    rows: NDArray[np.float64]
+    energies: NDArray[np.float64]
+    start: NDArray[np.float64]
+    start_energy: float
+
+    @property
+    def solution(self) -> NDArray[np.float64]:
+        return self.rows[0]
+
+
 def refine(
     program: DualProgram,
     encoding: Encoding,
@@ -84,81 +110,98 @@ def refine(
     best of its own samples and of the warm start, so a noisy sampler never
     loses the previous round's solution.
     """
-    n = program.n_coefficients
-    box = BoxEncoding.full(encoding, n)
-    multiplier, centre = 0.0, None
-    rho = penalty
-    step, effort = np.inf, 1
-    best_objective = None
+    search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients))
     trace, infos = [], []
     converged = False
     for _ in range(max_iter):
-        start = time.perf_counter()
-        bqm = program.qubo(box, penalty=rho, multiplier=multiplier)
-        warm_bits = None if centre is None else box.encode(centre).ravel()
-        sampleset, warm = solve_round(bqm, warm_bits, effort)
-        rows = decode_sampleset(sampleset, box, n)
-        energies = np.asarray(sampleset.record.energy, dtype=float)
-        if warm_bits is not None:  # elitism: the warm start competes with the samples
-            rows = np.vstack([rows, box.decode(warm_bits.reshape(n, -1))])
-            energies = np.append(energies, bqm.energy((warm_bits, range(bqm.num_variables))))
-        start_energy = energies[-1] if warm_bits is not None else np.inf
-        order = np.argsort(energies, kind="stable")
-        rows, energies = rows[order], energies[order]
-        solution = rows[0]
-        objective = float(program.objective(solution))
-        violation = float(program.violation(solution))
+        started = time.perf_counter()
+        bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
+        warm_bits = None if search.centre is None else search.box.encode(search.centre).ravel()
+        sampleset, warm = solve_round(bqm, warm_bits, search.effort)
+        result = _ranked(sampleset, bqm, search.box, warm_bits)
+        objective = float(program.objective(result.solution))
+        violation = float(program.violation(result.solution))
         trace.append(
             RoundRecord(
-                energy=float(energies[0]),
+                energy=float(result.energies[0]),
                 dual_objective=objective,
                 constraint_violation=violation,
-                box_width=float(box.width.max()),
-                seconds=time.perf_counter() - start,
+                box_width=float(search.box.width.max()),
+                seconds=time.perf_counter() - started,
                 warm_start=warm,
             )
         )
         infos.append(dict(sampleset.info))
-        settled = best_objective is not None and abs(objective - best_objective) <= tol * max(
+        settled = search.objective is not None and abs(objective - search.objective) <= tol * max(
             1.0, abs(objective)
         )
-        best_objective = objective
-        last_rows, last_energies = rows, energies
-        multiplier += program.multiplier_step(solution, penalty=rho)
-        # The step narrows early when a round no longer improves on its start.
-        stalled = start_energy - energies[0] <= _STALL * tol * max(1.0, abs(energies[0]))
-        start_point = solution if warm_bits is None else box.decode(warm_bits.reshape(n, -1))
-        centre = _extrapolate(program, start_point, solution, rho, multiplier)
-        box = next_box(
-            box,
-            centre,
-            program.C,
-            shrink=shrink,
-            stalled=stalled,
-            previous=start_point,
-            min_width=0.5 * tol * program.C,
-        )
-        # A step that is kept means a valley the short warm anneals creep along:
-        # double their effort each such round (up to _MAX_EFFORT), back to 1 on shrinking.
-        kept = box.width.max() >= step
-        step = box.width.max()
-        effort = min(2 * effort, _MAX_EFFORT) if kept else 1
-        if (
-            settled
-            and box.width.max() <= tol * program.C
-            and abs(violation) <= _FEASIBLE * tol * program.C
-        ):
+        _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
+        search.objective = objective
+        width = search.box.width.max()
+        if settled and width <= tol * program.C and abs(violation) <= _FEASIBLE * tol * program.C:
             converged = True
             break
     return Refinement(
-        coefficients=last_rows,
-        energies=last_energies,
+        coefficients=result.rows,
+        energies=result.energies,
         n_iter=len(trace),
         converged=converged,
         trace=trace,
         infos=infos,
         n_variables=bqm.num_variables,
     )
+
+
+def _ranked(
+    sampleset: dimod.SampleSet,
+    bqm: dimod.BinaryQuadraticModel,
+    box: BoxEncoding,
+    warm_bits: NDArray[np.int8] | None,
+) -> _Round:
+    """The round's decoded samples and its warm start (elitism), lowest energy first."""
+    n = box.n_coefficients
+    rows = decode_sampleset(sampleset, box, n)
+    energies = np.asarray(sampleset.record.energy, dtype=float)
+    start_energy = np.inf
+    if warm_bits is not None:  # elitism: the warm start competes with the samples
+        start_energy = bqm.energy((warm_bits, range(bqm.num_variables)))
+        rows = np.vstack([rows, box.decode(warm_bits.reshape(n, -1))])
+        energies = np.append(energies, start_energy)
+    order = np.argsort(energies, kind="stable")
+    rows, energies = rows[order], energies[order]
+    start = rows[0] if warm_bits is None else box.decode(warm_bits.reshape(n, -1))
+    return _Round(rows=rows, energies=energies, start=start, start_energy=float(start_energy))
+
+
+def _advance(
+    search: _Search,
+    program: DualProgram,
+    result: _Round,
+    *,
+    penalty: float,
+    tol: float,
+    shrink: float,
+) -> None:
+    """Move the multiplier, the centre, the boxes and the warm-start effort to the next round."""
+    search.multiplier += program.multiplier_step(result.solution, penalty=penalty)
+    # The step narrows early when a round no longer improves on its start.
+    lowest = result.energies[0]
+    stalled = result.start_energy - lowest <= _STALL * tol * max(1.0, abs(lowest))
+    search.centre = _extrapolate(program, result.start, result.solution, penalty, search.multiplier)
+    search.box = next_box(
+        search.box,
+        search.centre,
+        program.C,
+        shrink=shrink,
+        stalled=stalled,
+        previous=result.start,
+        min_width=0.5 * tol * program.C,
+    )
+    # A step that is kept means a valley the short warm anneals creep along:
+    # double their effort each such round (up to _MAX_EFFORT), back to 1 on shrinking.
+    step = search.box.width.max()
+    search.effort = min(2 * search.effort, _MAX_EFFORT) if step >= search.step else 1
+    search.step = step
 
 
 def _extrapolate(
