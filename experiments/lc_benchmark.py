@@ -36,6 +36,7 @@ from experiments.curves import Curves, curve_features, observed_epochs
 from experiments.pipelines import scaled_regressor
 from experiments.report import ShownSplit
 from experiments.settings import QSVRSettings
+from qml import NoFreeSupportVectorWarning
 
 QSVR_SA = "QSVR (sa)"
 QSVR_MOCK = "QSVR (mock-qpu)"
@@ -205,6 +206,9 @@ def run_split(
     with warnings.catch_warnings():
         # Counted per fit from n_iter_ (the "rounds" column) and summarised once.
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # Small C often leaves every coefficient at a bound, for libsvm too; the
+        # intercept is then the midpoint libsvm also takes: not worth a warning per fit.
+        warnings.simplefilter("ignore", NoFreeSupportVectorWarning)
         fitted = fit_methods(settings, X[train], y[train], seed, backend=backend, label=label)
     predictions = {name: model.predict(X[test]) for name, model in fitted.items()}
     rounds = {name: _rounds(model) for name, model in fitted.items()}

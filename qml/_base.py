@@ -158,6 +158,15 @@ class QuantumSVMBase(BaseEstimator):
             else None
         )
 
+    def _coefficient_precision(self) -> float:
+        """How close to 0 or C a coefficient counts as at the bound, for the intercept.
+
+        Refinement rounds stop once the boxes are ``tol * C`` wide, so the
+        coefficients are resolved to about that; a single shot's grid holds
+        0 and C exactly, and its nearest other level is far from both.
+        """
+        return self.tol * self.C
+
     def _weights(self, energies: NDArray[np.float64], losses) -> NDArray[np.float64]:
         return solution_weights(
             self.combine,

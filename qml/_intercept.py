@@ -12,9 +12,19 @@ import numpy as np
 from numpy.typing import NDArray
 
 
-def _free(alpha: NDArray[np.float64], C: float) -> NDArray[np.bool_]:
-    tol = 1e-9 * C
-    return (alpha > tol) & (alpha < C - tol)
+def _bounds(
+    alpha: NDArray[np.float64], C: float, atol: float | None
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which coefficients sit at 0, at C, or strictly between (free), to within ``atol``.
+
+    ``atol`` is the precision of the coefficients (default ``1e-9 C``): a
+    refined solution resolves them to about ``tol * C``, and one that lies
+    that close to a bound is at it. Counting it as free would take its KKT
+    inequality for an equality and shift the intercept.
+    """
+    atol = 1e-9 * C if atol is None else atol
+    at_zero, at_c = alpha <= atol, alpha >= C - atol
+    return at_zero, at_c, ~(at_zero | at_c)
 
 
 def _midpoint(
@@ -41,6 +51,7 @@ def svr_intercepts(
     *,
     C: float,
     epsilon: float,
+    atol: float | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """SVR bias for rows of ``alpha``, ``alpha*`` (shape ``(S, N)``).
 
@@ -51,12 +62,10 @@ def svr_intercepts(
     f0 = (alpha - alpha_star) @ kernel
     from_alpha = y - epsilon - f0
     from_star = y + epsilon - f0
-    free_a, free_s = _free(alpha, C), _free(alpha_star, C)
+    at_zero_a, at_c_a, free_a = _bounds(alpha, C, atol)
+    at_zero_s, at_c_s, free_s = _bounds(alpha_star, C, atol)
     n_free = free_a.sum(-1) + free_s.sum(-1)
     total = np.where(free_a, from_alpha, 0).sum(-1) + np.where(free_s, from_star, 0).sum(-1)
-    tol = 1e-9 * C
-    at_zero_a, at_c_a = alpha <= tol, alpha >= C - tol
-    at_zero_s, at_c_s = alpha_star <= tol, alpha_star >= C - tol
     # alpha_n = 0 means y_n - f_n <= eps; alpha_n = C means >= eps; mirrored for alpha*.
     lower = np.concatenate([from_alpha, from_star], axis=-1)
     lower_mask = np.concatenate([at_zero_a, at_c_s], axis=-1)
@@ -72,6 +81,7 @@ def svc_intercepts(
     alpha: NDArray[np.float64],
     *,
     C: float,
+    atol: float | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
     """SVC bias for rows of ``alpha`` (shape ``(S, N)``), labels ``y`` in {-1, +1}.
 
@@ -82,12 +92,11 @@ def svc_intercepts(
     """
     alpha = np.atleast_2d(alpha)
     residual = y - (alpha * y) @ kernel
-    weight = np.where(_free(alpha, C), alpha * (C - alpha), 0.0)
+    at_zero, at_c, free = _bounds(alpha, C, atol)
+    weight = np.where(free, alpha * (C - alpha), 0.0)
     denominator = weight.sum(-1)
     has_free = denominator > 0
     weighted = (weight * residual).sum(-1) / np.where(has_free, denominator, 1.0)
-    tol = 1e-9 * C
-    at_zero, at_c = alpha <= tol, alpha >= C - tol
     positive = y > 0
     # alpha_n = 0 means y_n f_n >= 1, alpha_n = C means y_n f_n <= 1.
     lower_mask = (at_zero & positive) | (at_c & ~positive)

@@ -301,13 +301,15 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         kept = solution.coefficients
 
         def training_hinge():
-            b, _ = svc_intercepts(K, signs, kept, C=self.C)
+            b, _ = svc_intercepts(K, signs, kept, C=self.C, atol=self._coefficient_precision())
             margins = signs * ((kept * signs) @ K + b[:, None])
             return np.maximum(0.0, 1.0 - margins).mean(axis=1)
 
         weights = self._weights(solution.energies, training_hinge)
         alpha = weights @ kept
-        intercept, has_free = svc_intercepts(K, signs, alpha, C=self.C)
+        intercept, has_free = svc_intercepts(
+            K, signs, alpha, C=self.C, atol=self._coefficient_precision()
+        )
         if not has_free[0]:
             self._warn_no_free("a QSVC solution")
         return alpha * signs, float(intercept[0]), (solution, weights)

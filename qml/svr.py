@@ -297,13 +297,23 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         alphas, stars = split_svr_coefficients(solution.coefficients)
 
         def training_mse():
-            b, _ = svr_intercepts(K, y, alphas, stars, C=self.C, epsilon=self.epsilon)
+            b, _ = svr_intercepts(
+                K,
+                y,
+                alphas,
+                stars,
+                C=self.C,
+                epsilon=self.epsilon,
+                atol=self._coefficient_precision(),
+            )
             residuals = y - ((alphas - stars) @ K + b[:, None])
             return (residuals**2).mean(axis=1)
 
         weights = self._weights(solution.energies, training_mse)
         alpha, star = weights @ alphas, weights @ stars
-        intercept, has_free = svr_intercepts(K, y, alpha, star, C=self.C, epsilon=self.epsilon)
+        intercept, has_free = svr_intercepts(
+            K, y, alpha, star, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
+        )
         if not has_free[0]:
             self._warn_no_free("the combined QSVR solution")
         self._set_model(X, alpha - star, float(intercept[0]))

@@ -60,6 +60,14 @@ class DualProgram:
         a = np.asarray(coefficients, dtype=float)
         return 0.5 * np.einsum("...i,ij,...j->...", a, self.hessian, a) + a @ self.linear
 
+    def augmented(
+        self, coefficients: ArrayLike, *, penalty: float, multiplier: float = 0.0
+    ) -> NDArray[np.float64] | float:
+        """The augmented dual ``objective + rho h**2 + lambda h`` of one row or a stack of rows."""
+        a = np.asarray(coefficients, dtype=float)
+        M, c = self._augmented_terms(penalty, multiplier)
+        return 0.5 * np.einsum("...i,ij,...j->...", a, M, a) + a @ c
+
     def violation(self, coefficients: ArrayLike) -> NDArray[np.float64] | float:
         """``h = g^T a`` of one row or a stack of rows."""
         return np.asarray(coefficients, dtype=float) @ self.constraint
@@ -111,6 +119,57 @@ class DualProgram:
         limit = float(min(up.min(initial=np.inf), down.min(initial=np.inf)))
         step = -gradient_dot / curvature if curvature > 0 else np.inf
         return float(max(0.0, min(step, limit)))
+
+    def subspace_search(
+        self,
+        coefficients: ArrayLike,
+        directions: ArrayLike,
+        *,
+        penalty: float,
+        multiplier: float = 0.0,
+        passes: int = 3,
+    ) -> NDArray[np.float64]:
+        """The lowest point of the augmented dual on ``a + D c`` in the box, by projected passes.
+
+        Each pass holds the coefficients that sit on 0 or C with the gradient
+        pointing out of the box, minimises the (quadratic) augmented dual
+        exactly over the span of the directions' remaining entries (an
+        ``m x m`` least-squares solve) and clips the result to ``[0, C]``.
+        Returns the lowest point seen, ``coefficients`` if none is lower.
+
+        Parameters
+        ----------
+        coefficients : array-like of shape (n,)
+            The start ``a``.
+        directions : array-like of shape (n, m)
+            The directions ``D`` spanning the search.
+        penalty, multiplier : float
+            The augmented Lagrangian's ``xi`` and ``lambda``.
+        passes : int
+            Projected passes.
+
+        Examples
+        --------
+        >>> program = DualProgram(np.diag([1.0, 100.0]), np.array([-1.0, -100.0]), np.zeros(2), 5.0)
+        >>> program.subspace_search([0.0, 0.0], np.eye(2), penalty=0.0).tolist()
+        [1.0, 1.0]
+        """
+        a = np.asarray(coefficients, dtype=float)
+        D = np.asarray(directions, dtype=float).reshape(a.size, -1)
+        M, c = self._augmented_terms(penalty, multiplier)
+        best, lowest = a, 0.5 * a @ M @ a + c @ a
+        edge = 1e-9 * self.C
+        x = a
+        for _ in range(passes):
+            gradient = M @ x + c
+            held = ((x <= edge) & (gradient > 0)) | ((x >= self.C - edge) & (gradient < 0))
+            free = np.where(held[:, None], 0.0, D)
+            step = np.linalg.lstsq(free.T @ M @ free, -free.T @ gradient, rcond=None)[0]
+            x = np.clip(x + free @ step, 0.0, self.C)
+            value = 0.5 * x @ M @ x + c @ x
+            if value < lowest:
+                best, lowest = x, value
+        return best
 
     def multiplier_step(self, coefficients: ArrayLike, *, penalty: float) -> float:
         """The augmented-Lagrangian update ``lambda += 2 rho h``."""

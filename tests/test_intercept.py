@@ -61,3 +61,32 @@ def test_rows_are_independent(rng):
     together, _ = svc_intercepts(K, y, rows, C=1.0)
     one_by_one = [svc_intercepts(K, y, row, C=1.0)[0][0] for row in rows]
     np.testing.assert_allclose(together, one_by_one)
+
+
+@pytest.mark.parametrize("C", [0.3, 2.0])
+def test_coefficients_a_hair_from_a_bound_count_as_bounded(rng, C):
+    """A refined solution is resolved to about tol * C: libsvm's intercept needs that precision.
+
+    libsvm's exact coefficients, with every one at 0 or C moved inwards by
+    1e-5 C (as a refinement that stops at tol = 1e-3 may leave them): with
+    ``atol`` at the solution's precision the intercept is libsvm's; at the
+    default 1e-9 C those coefficients pass for free support vectors whose
+    KKT inequalities are read as equalities.
+    """
+    X = rng.normal(size=(30, 3))
+    y = np.sin(X[:, 0]) + 0.3 * rng.normal(size=30)
+    K = rbf_kernel(X, gamma=0.5)
+    model = SVR(kernel="precomputed", C=C, epsilon=0.05, tol=1e-10).fit(K, y)
+    beta = np.zeros(30)
+    beta[model.support_] = model.dual_coef_[0]
+    alpha, star = np.maximum(beta, 0), np.maximum(-beta, 0)
+    nudge = 1e-5 * C
+
+    def inwards(a):
+        return np.where(a >= C * (1 - 1e-9), C - nudge, np.where(a <= 0, nudge, a))
+
+    alpha, star = inwards(alpha), inwards(star)
+    precise, _ = svr_intercepts(K, y, alpha, star, C=C, epsilon=0.05, atol=1e-3 * C)
+    loose, _ = svr_intercepts(K, y, alpha, star, C=C, epsilon=0.05)
+    assert precise[0] == pytest.approx(model.intercept_[0], abs=1e-4)
+    assert abs(loose[0] - model.intercept_[0]) > 1e-3

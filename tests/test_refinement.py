@@ -283,3 +283,47 @@ def test_next_box_reaches_farther_in_the_direction_of_the_last_move():
     ahead = new.upper - np.array([0.4, 0.4])
     assert ahead[0] > 0.5 * new.width[0]  # moved up: more room above
     assert ahead[1] < 0.5 * new.width[1]  # moved down: more room below
+
+
+def _random_program(rng, n, C=2.0):
+    A = rng.normal(size=(n, n))
+    return DualProgram(A @ A.T + 0.1 * np.eye(n), rng.normal(size=n), rng.normal(size=n), C)
+
+
+def test_line_search_is_the_exact_minimiser_along_the_line_in_the_box(rng):
+    from scipy.optimize import minimize_scalar
+
+    program = _random_program(rng, 6)
+    for _ in range(20):
+        start, direction = rng.uniform(0, 2, size=6), rng.normal(size=6)
+        step = program.line_search(start, direction, penalty=0.5, multiplier=0.3)
+        up = np.where(direction > 0, (2 - start) / direction, np.inf)
+        down = np.where(direction < 0, -start / direction, np.inf)
+        limit = min(up.min(), down.min())
+
+        def f(t, start=start, direction=direction):
+            return program.augmented(start + t * direction, penalty=0.5, multiplier=0.3)
+
+        best = minimize_scalar(f, bounds=(0, limit), method="bounded", options={"xatol": 1e-12})
+        assert f(step) <= best.fun + 1e-9
+        assert 0 <= step <= limit + 1e-12
+
+
+def test_subspace_search_is_exact_inside_the_box_and_never_worse(rng):
+    n = 8
+    wide = _random_program(rng, n, C=100.0)
+    # the dual's minimiser near the middle of a wide box: the span's minimiser lies inside
+    linear = -wide.hessian @ rng.uniform(45, 55, size=n)
+    program = DualProgram(wide.hessian, linear, wide.constraint, 100.0)
+    start, D = rng.uniform(45, 55, size=n), rng.normal(size=(n, 3))
+    found = program.subspace_search(start, D, penalty=0.0, passes=1)
+    M = program.hessian
+    exact = start + D @ np.linalg.solve(D.T @ M @ D, -D.T @ (M @ start + linear))
+    assert np.all((exact > 0) & (exact < 100))
+    np.testing.assert_allclose(found, exact, atol=1e-8)
+    tight = _random_program(rng, n, C=1.0)  # bounds bind: a feasible point no higher than the start
+    for _ in range(20):
+        start = rng.uniform(0, 1, size=n)
+        found = tight.subspace_search(start, rng.normal(size=(n, 2)), penalty=0.2)
+        assert np.all((found >= 0) & (found <= 1))
+        assert tight.augmented(found, penalty=0.2) <= tight.augmented(start, penalty=0.2)

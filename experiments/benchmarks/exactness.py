@@ -46,13 +46,16 @@ def _timed_fit(model, X, y):
     return model, time.perf_counter() - start
 
 
-def regression_case(name: str, loader, n: int, seed: int, **options) -> dict:
+def regression_case(
+    name: str, loader, n: int, seed: int, params: dict | None = None, **options
+) -> dict:
     """One split; ``options`` override QSVR's defaults (e.g. a single shot)."""
+    params = params or SVR_PARAMS
     X, y, X_test, y_test = loader(n, seed)
-    qsvr, seconds = _timed_fit(QSVR(**SVR_PARAMS, random_state=seed, **options), X, y)
-    svr = SVR(**SVR_PARAMS, tol=1e-8).fit(X, y)
+    qsvr, seconds = _timed_fit(QSVR(**params, random_state=seed, **options), X, y)
+    svr = SVR(**params, tol=1e-8).fit(X, y)
     K = qsvr.kernel_(X, X)
-    program = svr_program(K, y, C=SVR_PARAMS["C"], epsilon=SVR_PARAMS["epsilon"])
+    program = svr_program(K, y, C=params["C"], epsilon=params["epsilon"])
     beta_ref = _full_dual(svr, n)
     beta = _full_dual(qsvr, n)
     reference = program.objective(np.r_[beta_ref.clip(0), (-beta_ref).clip(0)])
@@ -64,18 +67,19 @@ def regression_case(name: str, loader, n: int, seed: int, **options) -> dict:
         "gap": (ours - reference) / abs(reference),
         "violation": abs(beta.sum()),
         "score_q": qsvr.score(X_test, y_test),
-        "score_c": SVR(**SVR_PARAMS).fit(X, y).score(X_test, y_test),
+        "score_c": SVR(**params).fit(X, y).score(X_test, y_test),
         "rounds": int(qsvr.n_iter_[0]),
         "seconds": seconds,
     }
 
 
-def classification_case(name: str, loader, n: int, seed: int) -> dict:
+def classification_case(name: str, loader, n: int, seed: int, params: dict | None = None) -> dict:
+    params = params or SVC_PARAMS
     X, y, X_test, y_test = loader(n, seed)
-    qsvc, seconds = _timed_fit(QSVC(**SVC_PARAMS, random_state=seed), X, y)
-    svc = SVC(**SVC_PARAMS, tol=1e-8).fit(X, y)
+    qsvc, seconds = _timed_fit(QSVC(**params, random_state=seed), X, y)
+    svc = SVC(**params, tol=1e-8).fit(X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
-    program = svc_program(qsvc.kernel_(X, X), signs, C=SVC_PARAMS["C"])
+    program = svc_program(qsvc.kernel_(X, X), signs, C=params["C"])
     # dual_coef_ holds y_n alpha_n; its sign convention is SVC's for both models.
     alpha_ref = np.abs(_full_dual(svc, n))
     alpha = np.abs(_full_dual(qsvc, n))
@@ -88,15 +92,20 @@ def classification_case(name: str, loader, n: int, seed: int) -> dict:
         "gap": (ours - reference) / abs(reference),
         "violation": abs(alpha @ signs),
         "score_q": qsvc.score(X_test, y_test),
-        "score_c": SVC(**SVC_PARAMS).fit(X, y).score(X_test, y_test),
+        "score_c": SVC(**params).fit(X, y).score(X_test, y_test),
         "rounds": int(qsvc.n_iter_.max()),
         "seconds": seconds,
     }
 
 
-def run(groups: dict, sizes, splits: int, n_jobs: int) -> list[dict]:
+def run(groups: dict, sizes, splits: int, n_jobs: int, C: float = 1.0, epsilon: float = 0.1):
+    """Every (dataset, size, split) of ``groups``, in parallel; one row each."""
+    svr = {**SVR_PARAMS, "C": C, "epsilon": epsilon}
+    svc = {**SVC_PARAMS, "C": C}
     cases = [
-        (regression_case if task == "regression" else classification_case, name, loader, n, s)
+        (regression_case, name, loader, n, s, svr)
+        if task == "regression"
+        else (classification_case, name, loader, n, s, svc)
         for task, datasets in groups.items()
         for name, loader in datasets.items()
         for n in sizes
@@ -132,11 +141,16 @@ def main(argv=None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20, 40, 80])
     parser.add_argument("--jobs", type=int, default=-1)
     parser.add_argument("--group", choices=["tuning", "unseen", "both"], default="both")
+    parser.add_argument("--C", type=float, default=1.0, help="C of QSVR, QSVC and libsvm")
+    parser.add_argument("--epsilon", type=float, default=0.1, help="epsilon of QSVR and SVR")
     args = parser.parse_args(argv)
-    print(f"QSVR {SVR_PARAMS} and QSVC {SVC_PARAMS} at hqml's defaults (sa), {args.splits} splits")
+    print(
+        f"QSVR and QSVC at C={args.C}, epsilon={args.epsilon}, gamma='scale' and hqml's "
+        f"defaults (sa), {args.splits} splits"
+    )
     for label, groups in (("tuning", TUNING), ("unseen", UNSEEN)):
         if args.group in (label, "both"):
-            rows = run(groups, args.sizes, args.splits, args.jobs)
+            rows = run(groups, args.sizes, args.splits, args.jobs, args.C, args.epsilon)
             verb = "chosen" if label == "tuning" else "NOT chosen"
             print_table(f"datasets the defaults were {verb} on ({label})", rows)
 
