@@ -2,12 +2,14 @@
 
 import pickle
 import sys
+import warnings
 
 import dimod
 import numpy as np
 import pytest
 from conftest import smooth_regression
 from dwave.system.testing import MockDWaveSampler
+from sklearn.exceptions import ConvergenceWarning
 
 import backends.samplers.qpu as qpu
 from backends import BackendCapacityError, BackendUnavailableError, get_sampler
@@ -228,3 +230,40 @@ def test_qpu_options_reach_the_solver(rng, fake_qpu, monkeypatch):
     assert seen["auto_scale"] is True
     assert seen["num_reads"] == 7
     assert model.sampler_info_[0]["chain_strength"] == 2.5
+
+
+def test_refinement_rounds_reverse_anneal_from_the_previous_solution(rng, fake_qpu, monkeypatch):
+    """Rounds 2+ send initial_state, the reverse schedule and reinitialize_state to the QPU."""
+    from backends.samplers.warm import REVERSE_ANNEAL_SCHEDULE
+
+    calls = []
+    original = CountingMock.sample
+
+    def spy(self, bqm, **kwargs):
+        calls.append(kwargs)
+        return original(self, bqm, **kwargs)
+
+    monkeypatch.setattr(CountingMock, "sample", spy)
+    X, y = smooth_regression(rng, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = QSVR(n_bits=2, backend="qpu", num_reads=10, max_iter=3, random_state=0).fit(X, y)
+    assert model.warm_start_ == "reverse_anneal"
+    assert len(calls) == model.n_iter_[0] == 3
+    assert "initial_state" not in calls[0]  # round 1 anneals forward from scratch
+    for call in calls[1:]:
+        assert call["anneal_schedule"] == [list(p) for p in REVERSE_ANNEAL_SCHEDULE]
+        assert call["reinitialize_state"] is True
+        # embedded: one start value per physical qubit of the chains
+        assert len(call["initial_state"]) == model.embedding_size_["physical_qubits"]
+    np.testing.assert_array_equal(model.trace_[0]["warm_start"], [False, True, True])
+
+
+def test_the_mock_takes_the_reverse_anneal_path_and_says_it_ignores_it(rng):
+    X, y = smooth_regression(rng, 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = QSVR(n_bits=2, backend="mock-qpu", num_reads=10, max_iter=3, random_state=0)
+        model.fit(X, y)
+    assert model.warm_start_ == "reverse_anneal"
+    assert "ignores" in model.sampler_info_[0]["reverse_anneal"]
