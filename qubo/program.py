@@ -65,8 +65,9 @@ class DualProgram:
     ) -> NDArray[np.float64] | float:
         """The augmented dual ``objective + rho h**2 + lambda h`` of one row or a stack of rows."""
         a = np.asarray(coefficients, dtype=float)
-        M, c = self._augmented_terms(penalty, multiplier)
-        return 0.5 * np.einsum("...i,ij,...j->...", a, M, a) + a @ c
+        h = a @ self.constraint
+        rho = self.penalty_scale * penalty
+        return self.objective(a) + rho * h**2 + multiplier * h
 
     def violation(self, coefficients: ArrayLike) -> NDArray[np.float64] | float:
         """``h = g^T a`` of one row or a stack of rows."""
@@ -77,12 +78,22 @@ class DualProgram:
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``M' = M + 2 rho g g^T`` and ``c' = c + lambda g``.
 
-        The quadratic and linear terms of the dual plus ``rho h**2 + lambda h``:
-        the one place the augmented Lagrangian is written out.
+        The quadratic and linear terms of the dual plus ``rho h**2 + lambda h``,
+        as the QUBO needs them; :meth:`_augmented_product` applies ``M'``
+        without forming it, and :meth:`augmented` evaluates the sum.
         """
         rho = self.penalty_scale * penalty
         g = self.constraint
         return self.hessian + 2.0 * rho * np.outer(g, g), self.linear + multiplier * g
+
+    def _augmented_product(
+        self, a: NDArray[np.float64], penalty: float, multiplier: float
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """``M' a`` and ``c'`` without forming ``M'``: one ``n x n`` matrix fewer at large n."""
+        rho = self.penalty_scale * penalty
+        g = self.constraint
+        product = self.hessian @ a + 2.0 * rho * np.multiply.outer(g, g @ a)
+        return product, self.linear + multiplier * g
 
     def line_search(
         self,
@@ -107,8 +118,7 @@ class DualProgram:
         """
         a = np.asarray(coefficients, dtype=float)
         d = np.asarray(direction, dtype=float)
-        M, c = self._augmented_terms(penalty, multiplier)
-        Md = M @ d
+        Md, c = self._augmented_product(d, penalty, multiplier)
         gradient_dot = float(a @ Md + c @ d)
         curvature = float(d @ Md)
         if gradient_dot >= 0.0:
@@ -156,17 +166,19 @@ class DualProgram:
         """
         a = np.asarray(coefficients, dtype=float)
         D = np.asarray(directions, dtype=float).reshape(a.size, -1)
-        M, c = self._augmented_terms(penalty, multiplier)
-        best, lowest = a, 0.5 * a @ M @ a + c @ a
+        best = a
+        lowest = self.augmented(a, penalty=penalty, multiplier=multiplier)
         edge = 1e-9 * self.C
         x = a
         for _ in range(passes):
-            gradient = M @ x + c
+            Mx, c = self._augmented_product(x, penalty, multiplier)
+            gradient = Mx + c
             held = ((x <= edge) & (gradient > 0)) | ((x >= self.C - edge) & (gradient < 0))
             free = np.where(held[:, None], 0.0, D)
-            step = np.linalg.lstsq(free.T @ M @ free, -free.T @ gradient, rcond=None)[0]
+            curvature = free.T @ self._augmented_product(free, penalty, multiplier)[0]
+            step = np.linalg.lstsq(curvature, -free.T @ gradient, rcond=None)[0]
             x = np.clip(x + free @ step, 0.0, self.C)
-            value = 0.5 * x @ M @ x + c @ x
+            value = self.augmented(x, penalty=penalty, multiplier=multiplier)
             if value < lowest:
                 best, lowest = x, value
         return best
