@@ -327,3 +327,15 @@ def test_subspace_search_is_exact_inside_the_box_and_never_worse(rng):
         found = tight.subspace_search(start, rng.normal(size=(n, 2)), penalty=0.2)
         assert np.all((found >= 0) & (found <= 1))
         assert tight.augmented(found, penalty=0.2) <= tight.augmented(start, penalty=0.2)
+
+
+def test_augmented_dual_is_the_qubo_energy_on_any_box(rng):
+    program = _random_program(rng, 5, C=1.5)
+    box = _random_box(rng, 5, 1.5, 2, 2.0)
+    bqm = program.qubo(box, penalty=0.7, multiplier=-0.4)
+    bits = rng.integers(0, 2, size=(30, 10)).astype(np.int8)
+    energies = bqm.energies((bits, range(10)))
+    decoded = box.decode(bits.reshape(30, 5, 2))
+    np.testing.assert_allclose(
+        program.augmented(decoded, penalty=0.7, multiplier=-0.4), energies, rtol=1e-10, atol=1e-10
+    )
