@@ -256,3 +256,11 @@ def _grid(tmp_path, top="", fractions="[0.5]", splits="2", n_bits="[2]", model="
 def test_generate_validates_the_whole_experiment_before_writing(tmp_path, options, message):
     with pytest.raises(ExperimentError, match=message):
         load_experiment(_grid(tmp_path, **options))
+
+
+@pytest.mark.parametrize("command", ["status", "collect", "run-task", "resubmit"])
+def test_a_folder_that_is_no_run_directory_is_named(tmp_path, capsys, command):
+    extra = {"run-task": ["--task", "0"], "resubmit": ["--failed"]}.get(command, [])
+    assert main(["slurm", command, str(tmp_path), *extra]) == 2
+    assert f"{tmp_path} is not a run directory" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing written into it

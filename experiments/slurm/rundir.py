@@ -90,6 +90,12 @@ class RunDirectory:
         return json.loads(self.experiment_file.read_text())
 
     def tasks(self) -> list[dict]:
+        """Every task of the run; a clear error when this is no run directory."""
+        if not self.tasks_file.is_file():
+            self.description()  # names the folder that is no run directory
+            raise ValueError(
+                f"{self.path} has no {self.tasks_file.name}: run `hqml slurm generate`"
+            )
         return json.loads(self.tasks_file.read_text())
 
     def task_ids(self, part: str) -> list[int]:
