@@ -214,28 +214,9 @@ def test_hybrid_backend_with_a_stand_in(rng, monkeypatch):
     assert model.score(X, y) > 0.5
 
 
-def test_qpu_options_reach_the_solver(rng, fake_qpu, monkeypatch):
-    seen = {}
-    original = CountingMock.sample
-
-    def spy(self, bqm, **kwargs):
-        seen.update(kwargs)
-        return original(self, bqm, **kwargs)
-
-    monkeypatch.setattr(CountingMock, "sample", spy)
-    X, y = smooth_regression(rng, 6)
-    options = {"annealing_time": 50.0, "auto_scale": True, "chain_strength": 2.5}
-    model = QSVR(n_bits=2, backend="qpu", num_reads=7, backend_options=options).fit(X, y)
-    assert seen["annealing_time"] == 50.0
-    assert seen["auto_scale"] is True
-    assert seen["num_reads"] == 7
-    assert model.sampler_info_[0]["chain_strength"] == 2.5
-
-
-def test_refinement_rounds_reverse_anneal_from_the_previous_solution(rng, fake_qpu, monkeypatch):
-    """Rounds 2+ send initial_state, the reverse schedule and reinitialize_state to the QPU."""
-    from backends.samplers.warm import REVERSE_ANNEAL_SCHEDULE
-
+@pytest.fixture
+def qpu_calls(fake_qpu, monkeypatch):
+    """The keyword arguments of every call that reaches the (mock) QPU solver."""
     calls = []
     original = CountingMock.sample
 
@@ -244,6 +225,25 @@ def test_refinement_rounds_reverse_anneal_from_the_previous_solution(rng, fake_q
         return original(self, bqm, **kwargs)
 
     monkeypatch.setattr(CountingMock, "sample", spy)
+    return calls
+
+
+def test_qpu_options_reach_the_solver(rng, qpu_calls):
+    X, y = smooth_regression(rng, 6)
+    options = {"annealing_time": 50.0, "auto_scale": True, "chain_strength": 2.5}
+    model = QSVR(n_bits=2, backend="qpu", num_reads=7, backend_options=options).fit(X, y)
+    seen = qpu_calls[-1]
+    assert seen["annealing_time"] == 50.0
+    assert seen["auto_scale"] is True
+    assert seen["num_reads"] == 7
+    assert model.sampler_info_[0]["chain_strength"] == 2.5
+
+
+def test_refinement_rounds_reverse_anneal_from_the_previous_solution(rng, qpu_calls):
+    """Rounds 2+ send initial_state, the reverse schedule and reinitialize_state to the QPU."""
+    from backends.samplers.warm import REVERSE_ANNEAL_SCHEDULE
+
+    calls = qpu_calls
     X, y = smooth_regression(rng, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
