@@ -11,13 +11,21 @@ from sklearn.utils.multiclass import _ovr_decision_function, check_classificatio
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._base import QuantumSVMBase
+from qml._docs import (
+    QUANTUM_KERNEL_PARAMETERS,
+    ROUND_PARAMETERS,
+    RUN_PARAMETERS,
+    SOLVE_ATTRIBUTES,
+    fill,
+)
 from qml._hygiene import fit_or_clean
 from qml._intercept import svc_intercepts
 from qubo import svc_program
 
 
 class QSVC(ClassifierMixin, QuantumSVMBase):
-    """Support vector classifier whose dual is solved as a QUBO (Willsch et al. 2020).
+    __doc__ = fill(
+        """Support vector classifier whose dual is solved as a QUBO (Willsch et al. 2020).
 
     Each ``alpha_n`` is encoded in ``n_bits`` bits with
     ``p_k = C * base**k / sum_j base**j``; the dual plus the penalty
@@ -33,27 +41,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Kernel, as in :class:`sklearn.svm.SVC`.
     gamma : {"scale", "auto"} or float, default="scale"
         Kernel coefficient for "rbf", "poly" and "sigmoid".
-    feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
-        Feature map of ``kernel="quantum"``: the fidelity kernel
-        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.kernels.quantum.QuantumKernel`).
-        A library map gets one qubit per feature, resolved in ``fit``.
-    reps : int, default=2
-        Repetitions of a library feature map.
-    entanglement : str or list, default="full"
-        Entanglement of a library feature map.
-    bandwidth : "scale" or float, default="scale"
-        Scale ``c`` of the features inside the quantum feature map (the
-        circuit sees ``c * x``), against the exponential concentration of
-        wide feature maps (Shaydulin & Wild 2022). "scale" uses
-        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.kernels.quantum.scale_bandwidth`),
-        the analogue of ``gamma="scale"``: the same kernel whether the
-        features were scaled to ``[0, pi]`` or ``[0, 0.5]``.
-    degree : int, default=3
-        Degree of the "poly" kernel.
-    coef0 : float, default=0.0
-        Independent term of the "poly" and "sigmoid" kernels.
-    C : float, default=1.0
-        Upper bound of every coefficient.
+{{quantum_kernel_parameters}}
     base : float, default=2.0
         Base ``B`` of the precision vector; 1 gives the unary encoding.
     n_bits : int, default=2
@@ -66,19 +54,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Strength ``xi`` of the penalty ``xi/2 * (sum_n alpha_n y_n)**2``;
         with refinement rounds an augmented-Lagrangian multiplier enforces
         the constraint, so a moderate ``xi`` suffices.
-    max_iter : int, default=100
-        Most refinement rounds. Round 1 solves the QUBO on ``[0, C]``; every
-        later round encodes each coefficient on its own box around the
-        previous solution (narrower where the coefficient lies inside it,
-        moved where it sits on an edge), the equality constraint enters as an
-        augmented Lagrangian whose multiplier moves between rounds, and the
-        sampler starts from the previous solution where it takes initial
-        states (``warm_start_`` says how). 1 is the single
-        shot of the papers.
-    tol : float, default=1e-3
-        Stop once the widest box is below ``tol * C``, the dual objective
-        changed by at most ``tol * max(1, |objective|)`` and the equality
-        constraint is violated by at most ``tol * C``.
+{{round_parameters}}
     backend : str or dimod.Sampler, default="sa"
         QUBO solver name or any ``dimod.Sampler``.
     num_reads : int, default=5
@@ -97,13 +73,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         Temperature of "boltzmann"; None uses the spread of the kept energies.
     decision_function_shape : {"ovr", "ovo"}, default="ovr"
         Shape of the multiclass decision function, as in SVC.
-    fallback : {"sa"} or None, default=None
-        What to do when the backend cannot be reached (no credentials, network
-        or solver failure): None raises; "sa" uses simulated annealing, warns
-        with ``BackendFallbackWarning`` and sets ``fallback_used_``. Never
-        applied unless asked for.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the backend.
+{{run_parameters}}
 
     Attributes
     ----------
@@ -116,45 +86,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         ``y_n alpha_n`` in SVC's one-vs-one layout.
     intercept_ : ndarray of shape (n_classes * (n_classes - 1) / 2,)
     n_features_in_ : int
-    encoding_ : qubo.Encoding
-    n_qubo_variables_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
-        Variables of each QUBO (every round of a program has the same size),
-        one per pair of classes.
-    solution_energies_ : list of ndarray of shape (n_kept,)
-        Per dual program (one per pair of classes): QUBO energies of the kept solutions of the
-        last round, lowest first.
-    solution_coefs_ : list of ndarray of shape (n_kept, n_samples_in_pair)
-        Per dual program: their decoded ``alpha`` rows.
-    solution_weights_ : list of ndarray of shape (n_kept,)
-        Per dual program: the weights with which they were combined.
-    n_iter_ : ndarray of shape (n_classes * (n_classes - 1) // 2,)
-        Refinement rounds run, per dual program.
-    trace_ : list of dict
-        Per dual program, one array per round of ``energy`` (QUBO energy of
-        the round's best sample), ``dual_objective`` (without penalties),
-        ``constraint_violation``, ``box_width`` (widest box), ``seconds`` and
-        ``warm_start``.
-    warm_start_ : str or None
-        How later rounds started from the previous solution:
-        "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or
-        None (one round, or a sampler that takes no start state, e.g.
-        "exact" or a user's sampler without ``initial_states``: every round
-        runs cold).
-    fallback_used_ : bool
-        Whether ``fallback`` replaced the requested backend.
-    chain_break_fraction_ : float or None
-        Mean fraction of broken chains over every round (QPU backends only).
-    embedding_size_ : dict or None
-        ``physical_qubits`` and ``max_chain_length`` of the largest
-        embedding (QPU backends only).
-    qpu_access_time_ : float or None
-        QPU access time in seconds, summed over every round of every dual
-        program, where the sampler reports it.
-    sampler_ : dimod.Sampler
-        The backend that solved the QUBOs.
-    sampler_info_ : list of dict
-        Per dual program, the last round's ``SampleSet.info`` as the sampler
-        wrote it (its own keys and units; D-Wave reports microseconds).
+{{solve_attributes}}
 
     See Also
     --------
@@ -188,7 +120,15 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     >>> clf = QSVC(random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.9)
     True
-    """
+    """,
+        quantum_kernel_parameters=QUANTUM_KERNEL_PARAMETERS,
+        round_parameters=ROUND_PARAMETERS,
+        run_parameters=RUN_PARAMETERS,
+        solve_attributes=SOLVE_ATTRIBUTES,
+        programs="(n_classes * (n_classes - 1) // 2,)",
+        coefficients="(n_kept, n_samples_in_pair)",
+        rows="``alpha``",
+    )
 
     _parameter_constraints: dict = {
         **QuantumSVMBase._parameter_constraints,

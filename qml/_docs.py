@@ -1,0 +1,113 @@
+"""Docstring sections that QSVR and QSVC share, written once.
+
+The classes assemble ``__doc__`` from these pieces with :func:`fill`, which
+replaces ``{{name}}`` markers: the docstrings hold braces and percent signs
+of their own, so neither ``str.format`` nor ``%`` formatting fits.
+numpydoc, Sphinx and doctest read the assembled ``__doc__``.
+"""
+
+from __future__ import annotations
+
+QUANTUM_KERNEL_PARAMETERS = """\
+    feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
+        Feature map of ``kernel="quantum"``: the fidelity kernel
+        ``|<phi(x)|phi(y)>|**2`` (see :class:`backends.kernels.quantum.QuantumKernel`).
+        A library map gets one qubit per feature, resolved in ``fit``.
+    reps : int, default=2
+        Repetitions of a library feature map.
+    entanglement : str or list, default="full"
+        Entanglement of a library feature map.
+    bandwidth : "scale" or float, default="scale"
+        Scale ``c`` of the features inside the quantum feature map (the
+        circuit sees ``c * x``), against the exponential concentration of
+        wide feature maps (Shaydulin & Wild 2022). "scale" uses
+        ``0.1 / sqrt(n_features * X.var())`` (:func:`backends.kernels.quantum.scale_bandwidth`),
+        the analogue of ``gamma="scale"``: the same kernel whether the
+        features were scaled to ``[0, pi]`` or ``[0, 0.5]``.
+    degree : int, default=3
+        Degree of the "poly" kernel.
+    coef0 : float, default=0.0
+        Independent term of the "poly" and "sigmoid" kernels.
+    C : float, default=1.0
+        Upper bound of every coefficient."""
+
+ROUND_PARAMETERS = """\
+    max_iter : int, default=100
+        Most refinement rounds. Round 1 solves the QUBO on ``[0, C]``; every
+        later round encodes each coefficient on its own box around the
+        previous solution (narrower where the coefficient lies inside it,
+        moved where it sits on an edge), the equality constraint enters as an
+        augmented Lagrangian whose multiplier moves between rounds, and the
+        sampler starts from the previous solution where it takes initial
+        states (``warm_start_`` says how). 1 is the single shot of the papers.
+    tol : float, default=1e-3
+        Stop once the widest box is below ``tol * C``, the dual objective
+        changed by at most ``tol * max(1, |objective|)`` and the equality
+        constraint is violated by at most ``tol * C``."""
+
+RUN_PARAMETERS = """\
+    fallback : {"sa"} or None, default=None
+        What to do when the backend cannot be reached (no credentials, network
+        or solver failure): None raises; "sa" uses simulated annealing, warns
+        with ``BackendFallbackWarning`` and sets ``fallback_used_``. Never
+        applied unless asked for.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the backend."""
+
+SOLVE_ATTRIBUTES = """\
+    encoding_ : qubo.Encoding
+        The encoding used.
+    n_qubo_variables_ : ndarray of shape {{programs}}
+        Variables of each QUBO (every round of a program has the same size).
+    solution_energies_ : list of ndarray of shape (n_kept,)
+        Per dual program: QUBO energies of the kept solutions of the last
+        round, lowest first.
+    solution_coefs_ : list of ndarray of shape {{coefficients}}
+        Per dual program: their decoded {{rows}} rows.
+    solution_weights_ : list of ndarray of shape (n_kept,)
+        Per dual program: the weights with which they were combined.
+    n_iter_ : ndarray of shape {{programs}}
+        Refinement rounds run, per dual program.
+    trace_ : list of dict
+        Per dual program, one array per round of ``energy`` (QUBO energy of
+        the round's best sample), ``dual_objective`` (without penalties),
+        ``constraint_violation``, ``box_width`` (widest box), ``seconds`` and
+        ``warm_start``.
+    warm_start_ : str or None
+        How later rounds started from the previous solution:
+        "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or
+        None (one round, or a sampler that takes no start state, e.g.
+        "exact" or a user's sampler without ``initial_states``: every round
+        runs cold).
+    fallback_used_ : bool
+        Whether ``fallback`` replaced the requested backend.
+    chain_break_fraction_ : float or None
+        Mean fraction of broken chains over every round (QPU backends only).
+    embedding_size_ : dict or None
+        ``physical_qubits`` and ``max_chain_length`` of the largest
+        embedding (QPU backends only).
+    qpu_access_time_ : float or None
+        QPU access time in seconds, summed over every round of every dual
+        program, where the sampler reports it.
+    sampler_ : dimod.Sampler
+        The backend that solved the QUBOs.
+    sampler_info_ : list of dict
+        Per dual program, the last round's ``SampleSet.info`` as the sampler
+        wrote it (its own keys and units; D-Wave reports microseconds)."""
+
+
+def fill(template: str, **values: str) -> str:
+    """Replace every ``{{name}}`` in ``template`` by ``values[name]``; refuse leftovers.
+
+    Examples
+    --------
+    >>> fill("a {{x}} b", x="1")
+    'a 1 b'
+    """
+    for _ in range(2):  # a value may hold markers of its own
+        for name, value in values.items():
+            template = template.replace("{{" + name + "}}", value)
+    if "{{" in template:
+        start = template.index("{{")
+        raise ValueError(f"unfilled marker {template[start : start + 40]!r}")
+    return template
