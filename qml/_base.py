@@ -15,6 +15,7 @@ from backends import available_backends
 from backends.memory import check_memory
 from qml._combine import COMBINE_METHODS, solution_weights
 from qml._kernels import KERNELS, resolve_kernel
+from qml._refine import coefficient_precision
 from qml._solve import BackendFallbackWarning, QuboSolution, solve_program
 from qml._warnings import warn_at_caller
 from qubo import DualProgram, Encoding
@@ -161,11 +162,11 @@ class QuantumSVMBase(BaseEstimator):
     def _coefficient_precision(self) -> float:
         """How close to 0 or C a coefficient counts as at the bound, for the intercept.
 
-        Refinement rounds stop once the boxes are ``tol * C`` wide, so the
-        coefficients are resolved to about that; a single shot's grid holds
-        0 and C exactly, and its nearest other level is far from both.
+        Refinement rounds stop once the boxes are that wide
+        (:func:`qml._refine.coefficient_precision`); a single shot's grid
+        holds 0 and C exactly, and its nearest other level is far from both.
         """
-        return self.tol * self.C
+        return coefficient_precision(self.tol, self.C)
 
     def _weights(self, energies: NDArray[np.float64], losses) -> NDArray[np.float64]:
         return solution_weights(

@@ -100,6 +100,15 @@ class _Round:
         return self.rows[0]
 
 
+def coefficient_precision(tol: float, C: float) -> float:
+    """How finely the rounds resolve the coefficients: the stopping box width ``tol * C``.
+
+    The same quantity decides, after the fit, how close to 0 or C a
+    coefficient counts as at that bound (the intercept's KKT conditions).
+    """
+    return tol * C
+
+
 def refine(
     program: DualProgram,
     encoding: Encoding,
@@ -145,8 +154,9 @@ def refine(
         )
         _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
         search.objective = objective
+        precision = coefficient_precision(tol, program.C)
         width = search.box.width.max()
-        if settled and width <= tol * program.C and abs(violation) <= _FEASIBLE * tol * program.C:
+        if settled and width <= precision and abs(violation) <= _FEASIBLE * precision:
             converged = True
             break
     return Refinement(
@@ -170,14 +180,15 @@ def _ranked(
     n = box.n_coefficients
     rows = decode_sampleset(sampleset, box, n)
     energies = np.asarray(sampleset.record.energy, dtype=float)
-    start_energy = np.inf
+    start, start_energy = None, np.inf
     if warm_bits is not None:  # elitism: the warm start competes with the samples
+        start = box.decode(warm_bits.reshape(n, -1))
         start_energy = bqm.energy((warm_bits, range(bqm.num_variables)))
-        rows = np.vstack([rows, box.decode(warm_bits.reshape(n, -1))])
+        rows = np.vstack([rows, start])
         energies = np.append(energies, start_energy)
     order = np.argsort(energies, kind="stable")
     rows, energies = rows[order], energies[order]
-    start = rows[0] if warm_bits is None else box.decode(warm_bits.reshape(n, -1))
+    start = rows[0] if start is None else start
     return _Round(rows=rows, energies=energies, start=start, start_energy=float(start_energy))
 
 
@@ -198,7 +209,9 @@ def _advance(
     move = result.solution - result.start
     if move.any():
         search.moves = [*search.moves, move][-_HISTORY:]
-    search.centre = _extrapolate(program, result, search.moves, penalty, search.multiplier)
+    search.centre = _extrapolate(
+        program, result.solution, move, search.moves, penalty, search.multiplier
+    )
     search.box = next_box(
         search.box,
         search.centre,
@@ -206,7 +219,7 @@ def _advance(
         shrink=shrink,
         stalled=stalled,
         previous=result.start,
-        min_width=0.5 * tol * program.C,
+        min_width=0.5 * coefficient_precision(tol, program.C),
     )
     # A step that is kept means a valley the short warm anneals creep along:
     # double their effort each such round (up to _MAX_EFFORT), back to 1 on shrinking.
@@ -217,7 +230,8 @@ def _advance(
 
 def _extrapolate(
     program: DualProgram,
-    result: _Round,
+    solution: NDArray[np.float64],
+    move: NDArray[np.float64],
     moves: list[NDArray[np.float64]],
     penalty: float,
     multiplier: float,
@@ -233,8 +247,6 @@ def _extrapolate(
     across the valley (as conjugate directions do). The next round's centre
     and warm start go to the lower; its samples then compete with that point.
     """
-    solution = result.solution
-    move = solution - result.start
     if not move.any():
         return solution
     step = program.line_search(solution, move, penalty=penalty, multiplier=multiplier)

@@ -96,11 +96,8 @@ def _section(data: dict, name: str, kind, path: Path):
 
 
 def _model_section(data: dict, path: Path) -> QSVRSettings:
-    given = (
-        sorted(set(data.get("model", {})) & set(GRID_SETTINGS))
-        if isinstance(data.get("model"), dict)
-        else []
-    )
+    raw = data.get("model", {})
+    given = sorted(set(raw) & set(GRID_SETTINGS)) if isinstance(raw, dict) else []
     if given:
         raise ExperimentError(
             f"{path}: [model] {given} are swept by [grid]; set them there as lists"
