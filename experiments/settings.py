@@ -38,6 +38,7 @@ class QSVRSettings:
     top_k: int = _DEFAULTS["top_k"]
     max_iter: int = _DEFAULTS["max_iter"]
     tol: float = _DEFAULTS["tol"]
+    polish: bool = _DEFAULTS["polish"]
 
     @classmethod
     def fields(cls) -> tuple[str, ...]:

@@ -54,6 +54,7 @@ class QuantumSVMBase(BaseEstimator):
         "penalty": [Interval(Real, 0.0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0.0, None, closed="neither")],
+        "polish": ["boolean"],
         "backend": [StrOptions(set(available_backends())), dimod.Sampler],
         "num_reads": [Interval(Integral, 1, None, closed="left")],
         "backend_options": [dict, None],

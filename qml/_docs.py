@@ -43,7 +43,19 @@ ROUND_PARAMETERS = """\
     tol : float, default=1e-3
         Stop once the widest box is below ``tol * C``, the dual objective
         changed by at most ``tol * max(1, |objective|)`` and the equality
-        constraint is violated by at most ``tol * C``."""
+        constraint is violated by at most ``tol * C``; with ``polish``, also
+        once libsvm's KKT condition holds to ``tol``.
+    polish : bool, default=True
+        After every round, take the active set the round's best solution
+        names (each coefficient at 0, at C or free) and solve the KKT system
+        of the dual on it, one linear system of the free coefficients
+        (:func:`qubo.polish.polish`). When the result is feasible and meets
+        libsvm's stopping condition at ``tol`` it is the optimum: it becomes
+        the first solution and the rounds stop. The annealer decides the
+        active set, the combinatorial part of the problem; the polish only
+        resolves the continuous values on it, and fails (the rounds go on)
+        when the annealer's set is wrong. False runs the annealer's rounds
+        alone."""
 
 RUN_PARAMETERS = """\
     fallback : {"sa"} or None, default=None
@@ -71,8 +83,9 @@ SOLVE_ATTRIBUTES = """\
     trace_ : list of dict
         Per dual program, one array per round of ``energy`` (QUBO energy of
         the round's best sample), ``dual_objective`` (without penalties),
-        ``constraint_violation``, ``box_width`` (widest box), ``seconds`` and
-        ``warm_start``.
+        ``constraint_violation``, ``box_width`` (widest box), ``seconds``,
+        ``warm_start`` and ``polished`` (the round whose active set gave the
+        certified optimum, see ``polish``).
     warm_start_ : str or None
         How later rounds started from the previous solution:
         "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
+from qubo.polish import Polished, polish
 from qubo.refine import next_box
 
 #: A round has stalled when it improves on its start by less than this
@@ -58,6 +59,7 @@ class RoundRecord:
     box_width: float
     seconds: float
     warm_start: bool
+    polished: bool = False
 
 
 @dataclass
@@ -118,6 +120,7 @@ def refine(
     max_iter: int,
     tol: float,
     shrink: float = 0.25,
+    polish_rounds: bool = True,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
@@ -125,11 +128,15 @@ def refine(
     changed by at most ``tol * max(1, |objective|)`` in the last round and the
     constraint violation ``|h|`` is below ``_FEASIBLE * tol * C``. Every round keeps the
     best of its own samples and of the warm start, so a noisy sampler never
-    loses the previous round's solution.
+    loses the previous round's solution. With ``polish_rounds``, every
+    round's best solution also names an active set, and the rounds stop as
+    soon as the exact optimum on that set meets libsvm's KKT condition at
+    ``tol`` (:func:`qubo.polish.polish`).
     """
     search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients))
     trace, infos = [], []
     converged = False
+    precision = coefficient_precision(tol, program.C)
     for _ in range(max_iter):
         started = time.perf_counter()
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
@@ -149,12 +156,19 @@ def refine(
             )
         )
         infos.append(dict(sampleset.info))
+        polished = None
+        if polish_rounds:
+            polished = polish(program, result.solution, atol=precision, tol=tol)
+        if polished is not None:
+            trace[-1].polished = True
+            result = _with_optimum(program, result, polished, penalty=penalty)
+            converged = True
+            break
         settled = search.objective is not None and abs(objective - search.objective) <= tol * max(
             1.0, abs(objective)
         )
         _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
         search.objective = objective
-        precision = coefficient_precision(tol, program.C)
         width = search.box.width.max()
         if settled and width <= precision and abs(violation) <= _FEASIBLE * precision:
             converged = True
@@ -190,6 +204,25 @@ def _ranked(
     rows, energies = rows[order], energies[order]
     start = rows[0] if start is None else start
     return _Round(rows=rows, energies=energies, start=start, start_energy=float(start_energy))
+
+
+def _with_optimum(
+    program: DualProgram, result: _Round, optimum: Polished, *, penalty: float
+) -> _Round:
+    """The round's samples behind the certified optimum, all ranked at its multiplier.
+
+    At the equality's exact multiplier the optimum minimises the augmented
+    dual over the whole box (strong duality), so re-ranking every sample at
+    that multiplier puts the optimum first and keeps the order meaningful.
+    """
+    rows = np.vstack([optimum.coefficients, result.rows])
+    energies = program.augmented(rows, penalty=penalty, multiplier=optimum.multiplier)
+    # The certified optimum ranks first: its KKT tolerance may leave an
+    # (infeasible) sample a hair lower.
+    energies[0] = min(energies[0], energies[1:].min(initial=np.inf))
+    return _Round(
+        rows=rows, energies=energies, start=result.start, start_energy=result.start_energy
+    )
 
 
 def _advance(

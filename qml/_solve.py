@@ -56,7 +56,8 @@ class QuboSolution:
         Whether the rounds met ``tol`` before ``max_iter``.
     trace : mapping of str to ndarray
         One array per round of ``energy``, ``dual_objective``,
-        ``constraint_violation``, ``box_width``, ``seconds`` and ``warm_start``.
+        ``constraint_violation``, ``box_width``, ``seconds``, ``warm_start`` and
+        ``polished`` (whether the round ended the fit with a certified optimum).
     diagnostics : tuple of SolveDiagnostics
         What the sampler reported, one per round.
     info : mapping
@@ -95,7 +96,7 @@ def solve_program(
 
     ``settings`` holds the estimator's parameters (``backend``,
     ``backend_options``, ``num_reads``, ``fallback``, ``penalty``,
-    ``max_iter``, ``tol``, ``top_k``); ``owner`` names the estimator in
+    ``max_iter``, ``tol``, ``polish``, ``top_k``); ``owner`` names the estimator in
     messages.
     """
     solver = RoundSolver(settings, rng)
@@ -107,6 +108,7 @@ def solve_program(
             penalty=settings["penalty"],
             max_iter=settings["max_iter"],
             tol=settings["tol"],
+            polish_rounds=settings["polish"],
         )
     except BackendCapacityError as error:
         raise BackendCapacityError(
@@ -149,7 +151,8 @@ def _trace_arrays(result: Refinement) -> dict[str, NDArray]:
     """The per-round trace as one array per quantity."""
     fields = ("energy", "dual_objective", "constraint_violation", "box_width", "seconds")
     trace = {name: np.array([getattr(r, name) for r in result.trace]) for name in fields}
-    trace["warm_start"] = np.array([r.warm_start for r in result.trace])
+    for flag in ("warm_start", "polished"):
+        trace[flag] = np.array([getattr(r, flag) for r in result.trace])
     return trace
 
 

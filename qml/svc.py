@@ -152,6 +152,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         penalty=0.3,
         max_iter=100,
         tol=1e-3,
+        polish=True,
         backend="sa",
         num_reads=5,
         backend_options=None,
@@ -176,6 +177,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.penalty = penalty
         self.max_iter = max_iter
         self.tol = tol
+        self.polish = polish
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options

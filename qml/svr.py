@@ -174,6 +174,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         complementarity_penalty=0.0,
         max_iter=100,
         tol=1e-3,
+        polish=True,
         backend="sa",
         num_reads=5,
         backend_options=None,
@@ -199,6 +200,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.complementarity_penalty = complementarity_penalty
         self.max_iter = max_iter
         self.tol = tol
+        self.polish = polish
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options

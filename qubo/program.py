@@ -43,6 +43,10 @@ class DualProgram:
     penalty_scale : float
         ``rho = penalty_scale * penalty``: the QSVR penalty is ``xi h**2``
         (scale 1), the QSVC one ``xi/2 h**2`` (scale 1/2), as in the papers.
+    paired : bool
+        Whether ``a = [alpha; alpha*]`` holds SVR pairs: the dual depends on
+        ``alpha - alpha*`` but for ``epsilon sum(alpha + alpha*)``, so the
+        optimum keeps at most one of each pair above 0 (:meth:`canonical`).
     """
 
     hessian: NDArray[np.float64]
@@ -50,6 +54,7 @@ class DualProgram:
     constraint: NDArray[np.float64]
     C: float
     penalty_scale: float = 1.0
+    paired: bool = False
 
     @property
     def n_coefficients(self) -> int:
@@ -59,6 +64,30 @@ class DualProgram:
         """The dual objective (no penalties) of one row or a stack of rows."""
         a = np.asarray(coefficients, dtype=float)
         return 0.5 * np.einsum("...i,ij,...j->...", a, self.hessian, a) + a @ self.linear
+
+    def canonical(self, coefficients: ArrayLike) -> NDArray[np.float64]:
+        """The same model with each SVR pair's common part removed: ``alpha * alpha* = 0``.
+
+        Lowering both coefficients of a pair by their minimum keeps ``beta``
+        (the model, the kernel term and the constraint) and lowers the
+        ``epsilon`` term; an annealer's sample often holds such a pair, which
+        would mislead the active set read from it. Unpaired programs are
+        returned as they are.
+
+        Examples
+        --------
+        >>> program = svr_program(np.eye(2), [1.0, -1.0], C=1.0, epsilon=0.1)
+        >>> program.canonical([0.5, 0.0, 0.2, 0.3]).tolist()
+        [0.3, 0.0, 0.0, 0.3]
+        """
+        a = np.array(coefficients, dtype=float)
+        if not self.paired:
+            return a
+        n = a.shape[-1] // 2
+        common = np.minimum(a[..., :n], a[..., n:])
+        a[..., :n] -= common
+        a[..., n:] -= common
+        return a
 
     def augmented(
         self, coefficients: ArrayLike, *, penalty: float, multiplier: float = 0.0
@@ -231,7 +260,7 @@ def svr_program(
         hessian[n:, :n] += complementarity * np.eye(n)
     linear = np.concatenate([epsilon - y, epsilon + y])
     constraint = np.concatenate([np.ones(n), -np.ones(n)])
-    return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0)
+    return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0, paired=True)
 
 
 def svc_program(gram: ArrayLike, y: ArrayLike, *, C: float) -> DualProgram:

@@ -247,7 +247,9 @@ def test_refinement_rounds_reverse_anneal_from_the_previous_solution(rng, qpu_ca
     X, y = smooth_regression(rng, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = QSVR(n_bits=2, backend="qpu", num_reads=10, max_iter=3, random_state=0).fit(X, y)
+        model = QSVR(
+            n_bits=2, backend="qpu", num_reads=10, max_iter=3, polish=False, random_state=0
+        ).fit(X, y)
     assert model.warm_start_ == "reverse_anneal"
     assert len(calls) == model.n_iter_[0] == 3
     assert "initial_state" not in calls[0]  # round 1 anneals forward from scratch

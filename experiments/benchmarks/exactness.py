@@ -73,10 +73,13 @@ def regression_case(
     }
 
 
-def classification_case(name: str, loader, n: int, seed: int, params: dict | None = None) -> dict:
+def classification_case(
+    name: str, loader, n: int, seed: int, params: dict | None = None, **options
+) -> dict:
+    """One split; ``options`` override QSVC's defaults."""
     params = params or SVC_PARAMS
     X, y, X_test, y_test = loader(n, seed)
-    qsvc, seconds = _timed_fit(QSVC(**params, random_state=seed), X, y)
+    qsvc, seconds = _timed_fit(QSVC(**params, random_state=seed, **options), X, y)
     svc = SVC(**params, tol=1e-8).fit(X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
     program = svc_program(qsvc.kernel_(X, X), signs, C=params["C"])
@@ -98,8 +101,19 @@ def classification_case(name: str, loader, n: int, seed: int, params: dict | Non
     }
 
 
-def run(groups: dict, sizes, splits: int, n_jobs: int, C: float = 1.0, epsilon: float = 0.1):
-    """Every (dataset, size, split) of ``groups``, in parallel; one row each."""
+def run(
+    groups: dict,
+    sizes,
+    splits: int,
+    n_jobs: int,
+    C: float = 1.0,
+    epsilon: float = 0.1,
+    **options,
+):
+    """Every (dataset, size, split) of ``groups``, in parallel; one row each.
+
+    ``options`` override the estimators' defaults (e.g. ``polish=False``).
+    """
     svr = {**SVR_PARAMS, "C": C, "epsilon": epsilon}
     svc = {**SVC_PARAMS, "C": C}
     cases = [
@@ -111,7 +125,7 @@ def run(groups: dict, sizes, splits: int, n_jobs: int, C: float = 1.0, epsilon: 
         for n in sizes
         for s in range(splits)
     ]
-    return Parallel(n_jobs=n_jobs)(delayed(case)(*args) for case, *args in cases)
+    return Parallel(n_jobs=n_jobs)(delayed(case)(*args, **options) for case, *args in cases)
 
 
 def print_table(title: str, rows: list[dict]) -> None:
@@ -143,14 +157,28 @@ def main(argv=None) -> None:
     parser.add_argument("--group", choices=["tuning", "unseen", "both"], default="both")
     parser.add_argument("--C", type=float, default=1.0, help="C of QSVR, QSVC and libsvm")
     parser.add_argument("--epsilon", type=float, default=0.1, help="epsilon of QSVR and SVR")
+    parser.add_argument(
+        "--no-polish",
+        dest="polish",
+        action="store_false",
+        help="the annealer's rounds alone, without the active-set polish",
+    )
     args = parser.parse_args(argv)
     print(
-        f"QSVR and QSVC at C={args.C}, epsilon={args.epsilon}, gamma='scale' and hqml's "
-        f"defaults (sa), {args.splits} splits"
+        f"QSVR and QSVC at C={args.C}, epsilon={args.epsilon}, gamma='scale', "
+        f"polish={args.polish} and hqml's other defaults (sa), {args.splits} splits"
     )
     for label, groups in (("tuning", TUNING), ("unseen", UNSEEN)):
         if args.group in (label, "both"):
-            rows = run(groups, args.sizes, args.splits, args.jobs, args.C, args.epsilon)
+            rows = run(
+                groups,
+                args.sizes,
+                args.splits,
+                args.jobs,
+                args.C,
+                args.epsilon,
+                polish=args.polish,
+            )
             verb = "chosen" if label == "tuning" else "NOT chosen"
             print_table(f"datasets the defaults were {verb} on ({label})", rows)
 

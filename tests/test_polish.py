@@ -1,0 +1,177 @@
+"""Active-set polish: the exact optimum on the annealer's active set, against libsvm."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.metrics.pairwise import linear_kernel, rbf_kernel
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR
+from sklearn.utils._param_validation import InvalidParameterError
+
+from qml import QSVC, QSVR
+from qubo import DualProgram, svc_program, svr_program
+from qubo.polish import kkt_violation, polish
+
+
+def _diabetes(n, seed=0):
+    X, y = load_diabetes(return_X_y=True)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    X, y = StandardScaler().fit_transform(X[idx]), y[idx]
+    return X, (y - y.mean()) / y.std()
+
+
+def _breast_cancer(n, seed=0):
+    X, y = load_breast_cancer(return_X_y=True)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    return StandardScaler().fit_transform(X[idx]), np.where(y[idx] == 1, 1.0, -1.0)
+
+
+def _libsvm_svr(K, y, C, epsilon):
+    """libsvm's exact [alpha; alpha*] and intercept on a precomputed Gram matrix."""
+    svr = SVR(kernel="precomputed", C=C, epsilon=epsilon, tol=1e-12).fit(K, y)
+    beta = np.zeros(len(y))
+    beta[svr.support_] = svr.dual_coef_[0]
+    return np.r_[beta.clip(0), (-beta).clip(0)], float(svr.intercept_[0])
+
+
+def _libsvm_svc(K, signs, C):
+    svc = SVC(kernel="precomputed", C=C, tol=1e-12).fit(K, signs)
+    alpha = np.zeros(len(signs))
+    alpha[svc.support_] = np.abs(svc.dual_coef_[0])
+    return alpha, float(svc.intercept_[0])
+
+
+def _near(a, C, rng, scale=1e-4):
+    """An annealer-like approximation: every coefficient moved a little, kept in [0, C]."""
+    return np.clip(a + rng.uniform(-scale, scale, a.size) * C, 0.0, C)
+
+
+@pytest.mark.parametrize("kernel", ["rbf", "linear"])
+def test_svr_polish_from_a_nearby_point_is_libsvms_optimum(rng, kernel):
+    """Linear: 30 points in 10 dimensions, a singular Gram matrix (many optima of alpha)."""
+    X, y = _diabetes(30)
+    K = rbf_kernel(X, gamma=0.1) if kernel == "rbf" else linear_kernel(X)
+    program = svr_program(K, y, C=1.0, epsilon=0.1)
+    exact, intercept = _libsvm_svr(K, y, 1.0, 0.1)
+    polished = polish(program, _near(exact, 1.0, rng), atol=1e-3, tol=1e-3)
+    assert polished is not None
+    np.testing.assert_allclose(
+        program.objective(polished.coefficients), program.objective(exact), rtol=1e-9
+    )
+    np.testing.assert_allclose(program.violation(polished.coefficients), 0.0, atol=1e-10)
+    # A free alpha_n has (K beta)_n + eps - y_n + mu = 0 and f(x_n) = y_n - eps: mu is the bias.
+    np.testing.assert_allclose(polished.multiplier, intercept, atol=1e-6)
+    assert polished.kkt_violation < 1e-8
+
+
+def test_svc_polish_from_a_nearby_point_is_libsvms_optimum(rng):
+    X, signs = _breast_cancer(40)
+    K = rbf_kernel(X, gamma=0.03)
+    program = svc_program(K, signs, C=1.0)
+    exact, intercept = _libsvm_svc(K, signs, 1.0)
+    polished = polish(program, _near(exact, 1.0, rng), atol=1e-3, tol=1e-3)
+    assert polished is not None
+    # libsvm's own answer at tol=1e-12 still carries ~1e-7 of shrinking and round-off.
+    np.testing.assert_allclose(polished.coefficients, exact, atol=1e-6)
+    np.testing.assert_allclose(
+        program.objective(polished.coefficients), program.objective(exact), rtol=1e-10
+    )
+    np.testing.assert_allclose(polished.multiplier, intercept, atol=1e-6)
+
+
+def test_a_wrong_active_set_is_refused():
+    """A free support vector put at 0 leaves a gradient pointing into the box."""
+    X, y = _diabetes(30)
+    K = rbf_kernel(X, gamma=0.1)
+    program = svr_program(K, y, C=1.0, epsilon=0.1)
+    exact, _ = _libsvm_svr(K, y, 1.0, 0.1)
+    free = np.flatnonzero((exact > 1e-3) & (exact < 1.0 - 1e-3))
+    wrong = exact.copy()
+    wrong[free[0]] = 0.0
+    assert polish(program, wrong, atol=1e-3, tol=1e-3) is None
+
+
+def test_no_free_coefficient_is_nothing_to_polish():
+    program = svc_program(np.eye(2), np.array([1.0, -1.0]), C=1.0)
+    assert polish(program, [0.0, 0.0], atol=1e-3, tol=1e-3) is None
+
+
+def test_canonical_keeps_the_model_and_lowers_the_objective(rng):
+    n = 6
+    K = rbf_kernel(rng.normal(size=(n, 2)))
+    program = svr_program(K, rng.normal(size=n), C=2.0, epsilon=0.25)
+    a = rng.uniform(0, 2.0, size=2 * n)
+    reduced = program.canonical(a)
+    np.testing.assert_allclose(reduced[:n] - reduced[n:], a[:n] - a[n:])
+    assert np.all(np.minimum(reduced[:n], reduced[n:]) == 0.0)
+    common = np.minimum(a[:n], a[n:]).sum()
+    np.testing.assert_allclose(
+        program.objective(a) - program.objective(reduced), 2 * 0.25 * common, rtol=1e-10
+    )
+    unpaired = svc_program(K, np.sign(rng.normal(size=n)), C=1.0)
+    np.testing.assert_array_equal(unpaired.canonical(a[:n]), a[:n])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 8))
+def test_whatever_polish_returns_meets_the_kkt_conditions(seed, n):
+    """Any random convex program and any start: a returned point is feasible and optimal.
+
+    Optimality is checked independently of the solve: no feasible random
+    point of the program is lower.
+    """
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    program = DualProgram(
+        A @ A.T, rng.normal(size=n), np.sign(rng.normal(size=n)) + 0.0, C=rng.uniform(0.5, 3)
+    )
+    start = rng.uniform(0, program.C, size=n) * (rng.uniform(size=n) > 0.3)
+    polished = polish(program, start, atol=1e-3 * program.C, tol=1e-9)
+    if polished is None:
+        return
+    x = polished.coefficients
+    assert np.all((x >= 0) & (x <= program.C))
+    assert abs(program.violation(x)) < 1e-8
+    bound = (x <= 0) | (x >= program.C)
+    assert kkt_violation(program, x, polished.multiplier, bound) <= 1e-9
+    # feasible competitors: random box points projected onto g^T a = 0 where that stays in the box
+    g = program.constraint
+    points = rng.uniform(0, program.C, size=(500, n))
+    points -= np.outer(points @ g, g) / (g @ g)
+    points = points[np.all((points >= 0) & (points <= program.C), axis=1)]
+    if len(points):
+        assert program.objective(points).min() >= program.objective(x) - 1e-9
+
+
+def test_default_qsvr_fit_is_libsvms_model(rng):
+    """The polish certifies libsvm's optimum after a few rounds: same dual, same predictions."""
+    X, y = _diabetes(40, seed=2)
+    model = QSVR(C=1.0, epsilon=0.1, gamma=0.1, random_state=0).fit(X, y)
+    reference = SVR(C=1.0, epsilon=0.1, gamma=0.1, tol=1e-12).fit(X, y)
+    assert model.trace_[0]["polished"][-1]
+    assert not model.trace_[0]["polished"][:-1].any()
+    assert model.n_iter_[0] < 20
+    np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-7)
+    unpolished = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
+    assert not unpolished.trace_[0]["polished"].any()
+    assert unpolished.n_iter_[0] > model.n_iter_[0]
+
+
+def test_default_qsvc_fit_is_libsvms_model():
+    X, signs = _breast_cancer(60, seed=4)
+    model = QSVC(C=1.0, gamma=0.03, random_state=0).fit(X, signs)
+    reference = SVC(C=1.0, gamma=0.03, tol=1e-12).fit(X, signs)
+    assert model.trace_[0]["polished"][-1]
+    np.testing.assert_allclose(
+        model.decision_function(X), reference.decision_function(X), atol=1e-7
+    )
+
+
+@pytest.mark.parametrize("estimator", [QSVR, QSVC])
+def test_polish_must_be_a_bool(estimator):
+    X, y = _diabetes(8)
+    target = y if estimator is QSVR else (y > 0).astype(int)
+    with pytest.raises(InvalidParameterError, match=r"'polish' parameter of .* must be"):
+        estimator(polish="yes").fit(X, target)
