@@ -156,10 +156,8 @@ def refine(
             )
         )
         infos.append(dict(sampleset.info))
-        polished = None
-        if polish_rounds:
-            polished = polish(program, result.solution, atol=precision, tol=tol)
-        if polished is not None:
+        polished = polish(program, result.solution, atol=precision) if polish_rounds else None
+        if polished is not None and polished.optimal(tol):
             trace[-1].polished = True
             result = _with_optimum(program, result, polished, penalty=penalty)
             converged = True

@@ -43,21 +43,25 @@ _ROUNDOFF = 1e-9
 
 @dataclass(frozen=True)
 class Polished:
-    """A certified optimum: the coefficients and the equality's multiplier ``mu``.
+    """The stationary point on an active set, clipped to ``[0, C]``, and its multiplier ``mu``.
 
-    ``kkt_violation`` is the largest amount by which a bound coefficient's
-    gradient ``M a + c + mu g`` points into the box (0 at the exact optimum).
+    ``feasible`` says whether it lay in ``[0, C]`` before clipping;
+    ``kkt_violation`` is the largest KKT violation of the clipped point
+    (:func:`kkt_violation`, 0 at the exact optimum).
     """
 
     coefficients: NDArray[np.float64]
     multiplier: float
+    feasible: bool
     kkt_violation: float
 
+    def optimal(self, tol: float) -> bool:
+        """Whether this is the optimum to libsvm's tolerance ``tol``."""
+        return self.feasible and self.kkt_violation <= tol
 
-def polish(
-    program: DualProgram, coefficients: ArrayLike, *, atol: float, tol: float
-) -> Polished | None:
-    """The optimum on the active set of ``coefficients``, or None when that set is not optimal.
+
+def polish(program: DualProgram, coefficients: ArrayLike, *, atol: float) -> Polished | None:
+    """The stationary point on the active set of ``coefficients``: the optimum if that set is right.
 
     Parameters
     ----------
@@ -69,23 +73,21 @@ def polish(
         are first reduced to ``alpha * alpha* = 0``, :meth:`DualProgram.canonical`).
     atol : float
         How close to a bound a coefficient counts as on it.
-    tol : float
-        The largest KKT violation accepted (libsvm's ``tol``).
 
     Returns
     -------
     Polished or None
-        None when the guessed set has no stationary point, puts a free
-        coefficient outside ``[0, C]``, or leaves a bound one with a
-        gradient pointing into the box by more than ``tol``.
+        None when no coefficient is free (``mu`` is then not determined).
+        :meth:`Polished.optimal` says whether the set was right.
 
     Examples
     --------
     >>> program = DualProgram(np.eye(2), np.array([-1.0, -3.0]), np.array([1.0, -1.0]), C=5.0)
-    >>> polish(program, [1.9, 1.9], atol=1e-3, tol=1e-3).coefficients.tolist()
-    [2.0, 2.0]
-    >>> polish(program, [0.0, 1.9], atol=1e-3, tol=1e-3) is None
-    True
+    >>> right = polish(program, [1.9, 1.9], atol=1e-3)
+    >>> right.coefficients.tolist(), right.optimal(tol=1e-3)
+    ([2.0, 2.0], True)
+    >>> polish(program, [0.0, 1.9], atol=1e-3).optimal(tol=1e-3)
+    False
     """
     a = program.canonical(coefficients)
     C = program.C
@@ -97,13 +99,14 @@ def polish(
     x = np.where(bound, np.where(at_upper, C, 0.0), a)
     x[free], mu = _stationary_point(program, x, free, bound)
     slack = _ROUNDOFF * C
-    if np.any(x[free] < -slack) or np.any(x[free] > C + slack):
-        return None
+    feasible = bool(np.all((x[free] >= -slack) & (x[free] <= C + slack)))
     x = np.clip(x, 0.0, C)
-    violation = kkt_violation(program, x, mu, bound)
-    if violation > tol:
-        return None
-    return Polished(coefficients=x, multiplier=float(mu), kkt_violation=violation)
+    return Polished(
+        coefficients=x,
+        multiplier=float(mu),
+        feasible=feasible,
+        kkt_violation=kkt_violation(program, x, mu, bound),
+    )
 
 
 def kkt_violation(
