@@ -176,12 +176,18 @@ def _scores(y_true, y_pred) -> dict:
     }
 
 
-def _rounds(model) -> int | None:
-    """Refinement rounds of a fitted QSVR pipeline, or None for other methods."""
+def _solve_record(model) -> dict:
+    """Refinement rounds of a fitted QSVR pipeline and whether its polish certified the
+    optimum; None for other methods."""
     estimator = getattr(model, "regressor_", None)
     estimator = estimator[-1] if estimator is not None else None
     rounds = getattr(estimator, "n_iter_", None)
-    return None if rounds is None else int(np.max(rounds))
+    if rounds is None:
+        return {"rounds": None, "polished": None}
+    return {
+        "rounds": int(np.max(rounds)),
+        "polished": bool(all(t["polished"][-1] for t in estimator.trace_)),
+    }
 
 
 def run_split(
@@ -211,13 +217,13 @@ def run_split(
         warnings.simplefilter("ignore", NoFreeSupportVectorWarning)
         fitted = fit_methods(settings, X[train], y[train], seed, backend=backend, label=label)
     predictions = {name: model.predict(X[test]) for name, model in fitted.items()}
-    rounds = {name: _rounds(model) for name, model in fitted.items()}
+    records = {name: _solve_record(model) for name, model in fitted.items()}
     predictions[POW3] = pow3_extrapolate(accuracy[test, :observed], accuracy.shape[1])
     predictions[LAST] = accuracy[test, observed - 1]
     rows = [
         {"method": name, "fraction": fraction, "n_train": n_train, "split": split}
         | _scores(y[test], predicted)
-        | {"rounds": rounds.get(name)}
+        | records.get(name, {"rounds": None, "polished": None})
         for name, predicted in predictions.items()
     ]
     detail = {"test": test, "y_true": y[test], "predictions": predictions}
@@ -282,6 +288,7 @@ def summarise(rows: list[dict], reference: str | None = None) -> list[dict]:
             if rounds:
                 entry["rounds_median"] = float(np.median(rounds))
                 entry["fits_at_max_iter"] = int(sum(k >= QSVR_MAX_ITER for k in rounds))
+                entry["fits_polished"] = int(sum(bool(r.get("polished")) for r in mine))
             paired = np.array(
                 [r["r2"] - base[r["split"]]["r2"] for r in mine if r["split"] in base]
             )
@@ -323,7 +330,7 @@ def format_table(summary: list[dict]) -> str:
         for name in [n for n in names if n.startswith("QSVR")]:
             found = [cell.get((name, fraction, n)) for n in sizes]
             texts = [
-                f"{c['r2_minus_reference_mean']:>+12.4f} ± {c['r2_minus_reference_std']:.3f}"
+                f"{c['r2_minus_reference_mean']:>+12.4f} ± {c['r2_minus_reference_std']:.4f}"
                 if c
                 else ""
                 for c in found
@@ -336,6 +343,13 @@ def format_table(summary: list[dict]) -> str:
         lines.append(
             f"\n{name}: {count} of {total} fits stopped at max_iter={QSVR_MAX_ITER} before tol "
             "(ConvergenceWarning); they are included above"
+        )
+    solved = [s for s in summary if "fits_polished" in s]
+    for name in dict.fromkeys(s["method"] for s in solved):
+        count = sum(s["fits_polished"] for s in solved if s["method"] == name)
+        total = sum(s["n"] for s in solved if s["method"] == name)
+        lines.append(
+            f"{name}: {count} of {total} fits ended on the certified optimum (polish=True)"
         )
     references = sorted({s.get("reference", SVR_SAME) for s in summary})
     lines.append(f"\npaired differences against {', '.join(references)}, split by split")

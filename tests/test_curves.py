@@ -2,6 +2,7 @@
 
 import json
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -121,7 +122,9 @@ def _bench_args(path, output, *extra):
 def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     output = tmp_path / "results"
     assert main(_bench_args(curve_file[0], output)) == 0
-    assert "held-out R^2" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "held-out R^2" in out
+    assert re.search(r"QSVR \(sa\): [0-2] of 2 fits ended on the certified optimum", out)
     names = sorted(p.name for p in output.iterdir())
     assert names == RESULT_SET_FILES
     payload = json.loads((output / "results.json").read_text())
@@ -131,6 +134,8 @@ def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     assert len(payload["curves"]["sha256"]) == 64
     methods = {r["method"] for r in payload["results"]}
     assert {lc.QSVR_SA, lc.SVR_CV, lc.RIDGE, lc.POW3, lc.LAST} == methods
+    for row in payload["results"]:  # whether the polish ended the fit: QSVR's rows only
+        assert isinstance(row["polished"], bool) == (row["method"] == lc.QSVR_SA)
     assert payload["settings"]["hyperparameters"] == "cv"
     assert (output / "r2_by_method.png").read_bytes()[:4] == b"\x89PNG"
 
