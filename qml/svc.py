@@ -101,7 +101,9 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
     sum alpha`` over ``0 <= alpha <= C`` with ``sum alpha y = 0``. Each
     refinement round is one QUBO of ``n_samples * n_bits`` binary variables
     per pair of classes. ``n_bits`` defaults to 2 as in QSVR: refinement
-    rounds, not bits, bring the precision.
+    rounds, not bits, bring the precision. As in QSVR, a fit ends on the
+    exact optimum once a round's best solution names libsvm's active set
+    (``polish``).
 
     References
     ----------

@@ -114,10 +114,14 @@ class QSVR(RegressorMixin, QuantumSVMBase):
     ``0 <= alpha, alpha* <= C`` with ``sum beta = 0``, ``beta = alpha - alpha*``.
     Each refinement round is one QUBO of ``2 * n_samples * n_bits`` binary
     variables, so the QUBO's size, not its precision, grows with the data.
-    With the defaults the rounds converge to libsvm's optimum to about
-    0.1 % of the dual objective (experiments/benchmarks/exactness.py); the
-    model then equals :class:`sklearn.svm.SVR`'s up to that tolerance, at a
-    far higher cost on a classical computer. The intercept comes from the
+    With the defaults most fits end when the active set of a round's best
+    solution (which coefficients sit at 0, at C, in between) is libsvm's:
+    the polish then solves the KKT system on it and the model is the exact
+    optimum, :class:`sklearn.svm.SVR`'s up to libsvm's own ``tol``. Where
+    the annealer does not find that set (ill-conditioned kernels at large
+    C), the rounds alone converge to about 0.1 % of the dual objective
+    (experiments/benchmarks/exactness.py). On a classical computer either
+    costs far more than libsvm. The intercept comes from the
     KKT conditions: the mean over free support vectors, or the midpoint of
     the interval the bounded ones allow.
 

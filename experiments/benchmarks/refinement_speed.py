@@ -79,7 +79,7 @@ def bits_for_precision(splits: int) -> None:
     print(
         f"{'fit':<26} {'vars':>5} {'s':>7} {'gap median':>11} {'|gap| max':>10} {'|h| median':>11}"
     )
-    cases = [("refinement (defaults)", {})] + [
+    cases = [("refinement (defaults)", {}), ("refinement, polish=False", {"polish": False})] + [
         (f"single shot K={k}", {**SINGLE_SHOT, "n_bits": k}) for k in (4, 6, 8, 10)
     ]
     for label, options in cases:
@@ -102,7 +102,7 @@ def against_tno(splits: int) -> None:
     print(f"\n3. QSVC vs TNO SupportVectorMachine, both at defaults, {splits} splits")
     print(
         f"{'data':<28} {'N':>4} {'hqml s':>8} {'TNO s':>8} {'ratio':>6} "
-        f"{'acc hqml':>9} {'acc TNO':>8} {'acc SVC':>8}"
+        f"{'acc hqml':>9} {'acc TNO':>8} {'acc SVC':>8} {'hqml-TNO (paired, ± s.e.)':>26}"
     )
     datasets = (
         ("breast_cancer (tuning)", breast_cancer),
@@ -114,9 +114,12 @@ def against_tno(splits: int) -> None:
             rows = [_against_tno_split(SupportVectorMachine, loader, n, s) for s in range(splits)]
             ours_s, tno_s = np.median([r[0] for r in rows]), np.median([r[1] for r in rows])
             acc = np.mean([r[2:] for r in rows], axis=0)
+            paired = np.array([r[2] - r[3] for r in rows])
+            error = paired.std(ddof=1) / np.sqrt(paired.size) if paired.size > 1 else np.nan
             print(
                 f"{name:<28} {n:>4} {ours_s:>8.3f} {tno_s:>8.3f} {ours_s / tno_s:>6.2f} "
-                f"{acc[0]:>9.4f} {acc[1]:>8.4f} {acc[2]:>8.4f}"
+                f"{acc[0]:>9.4f} {acc[1]:>8.4f} {acc[2]:>8.4f} "
+                f"{paired.mean():>+17.4f} ± {error:.4f}"
             )
 
 

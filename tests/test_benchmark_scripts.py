@@ -1,0 +1,23 @@
+"""The exactness benchmark's measurements, on one small split of data the defaults never saw."""
+
+import pytest
+
+from experiments.benchmarks import exactness
+from experiments.benchmarks._data import friedman1, wine
+
+
+@pytest.mark.parametrize("polish", [True, False])
+def test_exactness_rows_meet_the_targets_on_unseen_data(polish, capsys):
+    groups = {"regression": {"friedman1": friedman1}, "classification": {"wine": wine}}
+    rows = exactness.run(groups, sizes=[30], splits=1, n_jobs=1, polish=polish)
+    assert [(r["task"], r["data"], r["n"]) for r in rows] == [
+        ("regression", "friedman1", 30),
+        ("classification", "wine", 30),
+    ]
+    for row in rows:
+        assert row["gap"] < 1e-3  # relative to libsvm's optimum at tol=1e-8
+        assert row["violation"] <= 1e-3
+        assert abs(row["score_q"] - row["score_c"]) <= 1e-3
+    exactness.print_table("unseen", rows)
+    table = capsys.readouterr().out
+    assert "friedman1" in table and "wine" in table
