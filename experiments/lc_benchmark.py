@@ -36,7 +36,7 @@ from experiments.curves import Curves, curve_features, observed_epochs
 from experiments.pipelines import scaled_regressor
 from experiments.report import ShownSplit
 from experiments.settings import QSVRSettings
-from qml import NoFreeSupportVectorWarning
+from qml import QSVR, NoFreeSupportVectorWarning
 
 QSVR_SA = "QSVR (sa)"
 QSVR_MOCK = "QSVR (mock-qpu)"
@@ -181,11 +181,11 @@ def _solve_record(model) -> dict:
     optimum; None for other methods."""
     estimator = getattr(model, "regressor_", None)
     estimator = estimator[-1] if estimator is not None else None
-    rounds = getattr(estimator, "n_iter_", None)
-    if rounds is None:
+    # Not any n_iter_: libsvm's SVR has one too, counting its own iterations.
+    if not isinstance(estimator, QSVR):
         return {"rounds": None, "polished": None}
     return {
-        "rounds": int(np.max(rounds)),
+        "rounds": int(np.max(estimator.n_iter_)),
         "polished": bool(all(t["polished"][-1] for t in estimator.trace_)),
     }
 

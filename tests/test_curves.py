@@ -322,3 +322,18 @@ def test_interrupted_write_keeps_the_previous_result_set_whole(curve_file, tmp_p
         main(_bench_args(curve_file[0], output, "--seed", "7"))
     assert {p.name: p.read_bytes() for p in output.iterdir()} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["results", curve_file[0].name])
+
+
+def test_only_qsvr_rows_carry_rounds_even_where_svr_has_an_n_iter(rng):
+    """libsvm's SVR has an n_iter_ of its own: it is no refinement round count."""
+    accuracy, _ = _synthetic(rng)
+    settings = lc.CurveBenchmark(
+        train_sizes=(12,), fractions=(0.5,), hyperparameters="fixed", mock_qpu_sizes=()
+    )
+    rows, _ = lc.run_split(accuracy, settings, 0.5, 12, 0)
+    by_method = {r["method"]: r for r in rows}
+    assert isinstance(by_method[lc.QSVR_SA]["rounds"], int)
+    assert isinstance(by_method[lc.QSVR_SA]["polished"], bool)
+    for name in (lc.SVR_SAME, lc.SVR_CV, lc.RIDGE):
+        assert by_method[name]["rounds"] is None
+        assert by_method[name]["polished"] is None

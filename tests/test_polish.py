@@ -179,3 +179,17 @@ def test_polish_must_be_a_bool(estimator):
     target = y if estimator is QSVR else (y > 0).astype(int)
     with pytest.raises(InvalidParameterError, match=r"'polish' parameter of .* must be"):
         estimator(polish="yes").fit(X, target)
+
+
+def test_multiclass_qsvc_polishes_every_pair_to_libsvms_model():
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    idx = np.random.default_rng(0).permutation(len(y))[:60]
+    X, y = StandardScaler().fit_transform(X[idx]), y[idx]
+    model = QSVC(C=1.0, gamma=0.5, random_state=0).fit(X, y)
+    reference = SVC(C=1.0, gamma=0.5, tol=1e-12).fit(X, y)
+    assert len(model.trace_) == 3  # one dual per pair of classes
+    assert all(trace["polished"][-1] for trace in model.trace_)
+    np.testing.assert_array_equal(model.predict(X), reference.predict(X))
+    np.testing.assert_allclose(model.dual_coef_, reference.dual_coef_, atol=1e-6)
