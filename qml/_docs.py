@@ -82,7 +82,8 @@ SOLVE_ATTRIBUTES = """\
         Refinement rounds run, per dual program.
     trace_ : list of dict
         Per dual program, one array per round of ``energy`` (QUBO energy of
-        the round's best sample), ``dual_objective`` (without penalties),
+        the round's best sample), ``dual_objective`` (without penalties; of
+        the polished optimum in a round that ``polish`` ended),
         ``constraint_violation``, ``box_width`` (widest box), ``seconds``,
         ``warm_start`` and ``polished`` (the round whose active set gave the
         certified optimum, see ``polish``).

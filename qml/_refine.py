@@ -51,7 +51,12 @@ RoundSolver = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None", i
 
 @dataclass
 class RoundRecord:
-    """What one round did: the per-round trace of a fit."""
+    """What one round did: the per-round trace of a fit.
+
+    ``energy`` is the round's best sample's; ``dual_objective`` and
+    ``constraint_violation`` are those of the round's solution, the polished
+    optimum where the polish ended the fit.
+    """
 
     energy: float
     dual_objective: float
@@ -96,6 +101,7 @@ class _Round:
     energies: NDArray[np.float64]
     start: NDArray[np.float64]
     start_energy: float
+    polished: bool = False
 
     @property
     def solution(self) -> NDArray[np.float64]:
@@ -142,24 +148,26 @@ def refine(
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
         warm_bits = None if search.centre is None else search.box.encode(search.centre).ravel()
         sampleset, warm = solve_round(bqm, warm_bits, search.effort)
+        infos.append(dict(sampleset.info))
         result = _ranked(sampleset, bqm, search.box, warm_bits)
+        sample_energy = float(result.energies[0])
+        polished = polish(program, result.solution, atol=precision) if polish_rounds else None
+        if polished is not None and polished.optimal(tol):
+            result = _with_optimum(program, result, polished, penalty=penalty)
         objective = float(program.objective(result.solution))
         violation = float(program.violation(result.solution))
         trace.append(
             RoundRecord(
-                energy=float(result.energies[0]),
+                energy=sample_energy,
                 dual_objective=objective,
                 constraint_violation=violation,
                 box_width=float(search.box.width.max()),
                 seconds=time.perf_counter() - started,
                 warm_start=warm,
+                polished=result.polished,
             )
         )
-        infos.append(dict(sampleset.info))
-        polished = polish(program, result.solution, atol=precision) if polish_rounds else None
-        if polished is not None and polished.optimal(tol):
-            trace[-1].polished = True
-            result = _with_optimum(program, result, polished, penalty=penalty)
+        if result.polished:
             converged = True
             break
         settled = search.objective is not None and abs(objective - search.objective) <= tol * max(
@@ -219,7 +227,11 @@ def _with_optimum(
     # (infeasible) sample a hair lower.
     energies[0] = min(energies[0], energies[1:].min(initial=np.inf))
     return _Round(
-        rows=rows, energies=energies, start=result.start, start_energy=result.start_energy
+        rows=rows,
+        energies=energies,
+        start=result.start,
+        start_energy=result.start_energy,
+        polished=True,
     )
 
 

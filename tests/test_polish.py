@@ -158,6 +158,13 @@ def test_default_qsvr_fit_is_libsvms_model(rng):
     assert not model.trace_[0]["polished"][:-1].any()
     assert model.n_iter_[0] < 20
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-7)
+    # the trace's last round reports the optimum itself, not the round's sample
+    program = svr_program(rbf_kernel(X, gamma=0.1), y, C=1.0, epsilon=0.1)
+    beta = np.zeros(len(y))
+    beta[reference.support_] = reference.dual_coef_[0]
+    optimum = program.objective(np.r_[beta.clip(0), (-beta).clip(0)])
+    np.testing.assert_allclose(model.trace_[0]["dual_objective"][-1], optimum, rtol=1e-9)
+    assert abs(model.trace_[0]["constraint_violation"][-1]) < 1e-10
     unpolished = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
     assert not unpolished.trace_[0]["polished"].any()
     assert unpolished.n_iter_[0] > model.n_iter_[0]
