@@ -39,7 +39,8 @@ ROUND_PARAMETERS = """\
         moved where it sits on an edge), the equality constraint enters as an
         augmented Lagrangian whose multiplier moves between rounds, and the
         sampler starts from the previous solution where it takes initial
-        states (``warm_start_`` says how). 1 is the single shot of the papers.
+        states (``warm_start_`` says how). 1 with ``polish=False`` is the
+        single shot of the papers.
     tol : float, default=1e-3
         Stop once the widest box is below ``tol * C``, the dual objective
         changed by at most ``tol * max(1, |objective|)`` and the equality

@@ -161,7 +161,8 @@ def test_refined_qsvr_reaches_libsvm_optimum(backend):
 def test_single_shot_is_far_from_the_optimum_that_rounds_reach():
     """The annealer's rounds alone (no polish) get far closer than one QUBO."""
     X, y = _diabetes(30, seed=3)
-    single = QSVR(C=1.0, epsilon=0.1, gamma=0.1, max_iter=1, random_state=0).fit(X, y)
+    single = QSVR(C=1.0, epsilon=0.1, gamma=0.1, max_iter=1, polish=False, random_state=0)
+    single.fit(X, y)
     refined = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
     gap_single, violation_single = _svr_gap(single, X, y, 1.0, 0.1, 0.1)
     gap_refined, violation_refined = _svr_gap(refined, X, y, 1.0, 0.1, 0.1)
@@ -241,7 +242,7 @@ def test_same_random_state_same_model():
 def test_max_iter_before_tol_warns_but_single_shot_does_not():
     X, y = _diabetes(20)
     with pytest.warns(ConvergenceWarning, match=r"QSVR stopped after max_iter=2 refinement rounds"):
-        model = QSVR(C=1.0, gamma=0.1, max_iter=2, random_state=0).fit(X, y)
+        model = QSVR(C=1.0, gamma=0.1, max_iter=2, polish=False, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.n_iter_, [2])
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
