@@ -104,7 +104,9 @@ toml_values = st.one_of(
         max_size=3,
     ),
     model=st.dictionaries(
-        st.sampled_from(["C", "epsilon", "gamma", "num_reads", "combine", "top_k"]),
+        st.sampled_from(
+            ["C", "epsilon", "gamma", "num_reads", "combine", "top_k", "polish", "n_bits"]
+        ),
         toml_values,
         max_size=2,
     ),

@@ -249,7 +249,7 @@ def _grid(tmp_path, top="", fractions="[0.5]", splits="2", n_bits="[2]", model="
         ({"top": 'curves = "/nonexistent/curves.csv.gz"'}, r"curve file .* does not exist"),
         (
             {"splits": "600", "slurm": "max_array_size = 500"},
-            r"an array of 600 tasks, more than slurm.max_array_size=500",
+            r"an array of 600 tasks; expected at most slurm.max_array_size=500",
         ),
     ],
 )

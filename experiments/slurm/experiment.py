@@ -100,7 +100,7 @@ def _model_section(data: dict, path: Path) -> QSVRSettings:
     given = sorted(set(raw) & set(GRID_SETTINGS)) if isinstance(raw, dict) else []
     if given:
         raise ExperimentError(
-            f"{path}: [model] {given} are swept by [grid]; set them there as lists"
+            f"{path}: [model] {given} are swept by [grid]; expected there, as lists"
         )
     return _section(data, "model", QSVRSettings, path)
 
@@ -191,9 +191,9 @@ def _array_problems(experiment: Experiment) -> list[str]:
     largest = max(quantum, len(tasks) - quantum)
     if largest > limit:
         return [
-            f"the grid makes an array of {largest} tasks, more than slurm.max_array_size="
-            f"{limit} (Slurm's MaxArraySize); split the grid or raise the limit if your "
-            "cluster allows more"
+            f"the grid makes an array of {largest} tasks; expected at most "
+            f"slurm.max_array_size={limit} (Slurm's MaxArraySize). Split the grid or raise "
+            "the limit if your cluster allows more"
         ]
     return []
 
