@@ -168,7 +168,9 @@ def test_missing_dwave_system_names_the_install_command(monkeypatch):
 
 def test_unknown_qpu_option_is_a_value_error(rng):
     bqm = dimod.BinaryQuadraticModel({0: 1.0}, {}, 0.0, "BINARY")
-    with pytest.raises(ValueError, match=r"unknown mock-qpu option\(s\) \['sweeps'\]"):
+    with pytest.raises(
+        ValueError, match=r"backend 'mock-qpu' does not take the option\(s\) \['sweeps'\]; it takes"
+    ):
         get_sampler("mock-qpu").sample(bqm, sweeps=10)
 
 
@@ -212,6 +214,20 @@ def test_hybrid_backend_with_a_stand_in(rng, monkeypatch):
     np.testing.assert_array_equal(model.n_qubo_variables_, [240])
     assert SECRET.encode() not in pickle.dumps(model)
     assert model.score(X, y) > 0.5
+
+
+def test_unknown_hybrid_option_is_refused_before_the_call(monkeypatch):
+    import dwave.system
+
+    calls = []
+    monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
+    monkeypatch.setattr(dwave.system, "LeapHybridSampler", FakeHybrid)
+    monkeypatch.setattr(FakeHybrid, "sample", lambda self, bqm, **kw: calls.append(kw))
+    bqm = dimod.BinaryQuadraticModel({0: 1.0}, {}, 0.0, "BINARY")
+    expected = r"backend 'hybrid' does not take the option\(s\) \['timelimit'\]; it takes"
+    with pytest.raises(ValueError, match=expected):
+        get_sampler("hybrid").sample(bqm, timelimit=5)
+    assert calls == []
 
 
 @pytest.fixture

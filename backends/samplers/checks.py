@@ -1,4 +1,6 @@
-"""What a sampler returned, checked before anything is decoded from it.
+"""What a sampler is asked and what it returned, checked before anything is decoded from it.
+
+Options a sampler does not declare are refused (:func:`check_sample_options`).
 
 A user's ``dimod.Sampler`` may answer in SPIN, with values other than 0/1,
 over other variables than it was given, or with no sample at all. Decoding
@@ -12,7 +14,7 @@ from __future__ import annotations
 import dimod
 import numpy as np
 
-__all__ = ["SamplerOutputError", "check_sampleset"]
+__all__ = ["SamplerOutputError", "check_sample_options", "check_sampleset"]
 
 
 class SamplerOutputError(ValueError):
@@ -80,3 +82,19 @@ def check_sampleset(
     if sampleset.vartype is dimod.SPIN:
         sampleset = sampleset.change_vartype(dimod.BINARY, inplace=False)
     return sampleset
+
+
+def check_sample_options(sampler: dimod.Sampler, options: dict, name: str) -> None:
+    """Refuse keyword arguments the sampler does not declare in ``parameters``.
+
+    dimod's convention is that ``parameters`` lists what ``sample`` accepts;
+    dwave-samplers would ignore the rest with at most a warning, so a typo
+    such as ``num_sweep`` silently changes nothing. Every backend answers the
+    same way instead: a ValueError naming the unknown keys and the known ones.
+    """
+    unknown = sorted(set(options) - set(sampler.parameters))
+    if unknown:
+        raise ValueError(
+            f"backend {name} does not take the option(s) {unknown}; it takes "
+            f"{sorted(sampler.parameters)}"
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dimod
 
 from backends.errors import call_remote, require_credentials, require_dwave_system
+from backends.samplers.checks import check_sample_options
 
 __all__ = ["HybridSampler"]
 
@@ -71,9 +72,7 @@ class HybridSampler(dimod.Sampler):
             The solver's answer, resolved; ``info`` holds Leap's timing in
             microseconds (``qpu_access_time``, ``run_time``).
         """
-        unknown = sorted(set(parameters) - set(self.parameters))
-        if unknown:
-            raise ValueError(f"unknown hybrid option(s) {unknown}; expected some of ['time_limit']")
+        check_sample_options(self, parameters, "'hybrid'")
         child = self.child
 
         def call() -> dimod.SampleSet:

@@ -19,6 +19,7 @@ from backends.errors import (
     require_credentials,
     require_dwave_system,
 )
+from backends.samplers.checks import check_sample_options
 from backends.samplers.diagnostics import SolveDiagnostics, dwave_timing_seconds
 
 __all__ = ["QPUSampler", "QPUSpec", "clique_capacity"]
@@ -225,12 +226,7 @@ class QPUSampler(dimod.Sampler):
         )
 
     def _check_parameters(self, parameters: dict) -> None:
-        unknown = sorted(set(parameters) - set(self.parameters))
-        if unknown:
-            raise ValueError(
-                f"unknown {self.name} option(s) {unknown}; expected some of "
-                f"{sorted(self.parameters)}"
-            )
+        check_sample_options(self, parameters, repr(self.name))
 
     def sample(
         self,

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 import dimod
 
+from backends.samplers.checks import check_sample_options
+
 __all__ = ["available_backends", "check_sample_options", "get_sampler", "split_backend_options"]
 
 
@@ -139,19 +141,3 @@ def get_sampler(name: str | dimod.Sampler, **options) -> dimod.Sampler:
             )
         return name
     return _check_name(name).factory(**options)
-
-
-def check_sample_options(sampler: dimod.Sampler, options: dict, name: str) -> None:
-    """Refuse keyword arguments the sampler does not declare in ``parameters``.
-
-    dimod's convention is that ``parameters`` lists what ``sample`` accepts;
-    dwave-samplers would ignore the rest with at most a warning, so a typo
-    such as ``num_sweep`` silently changes nothing. Every backend answers the
-    same way instead: a ValueError naming the unknown keys and the known ones.
-    """
-    unknown = sorted(set(options) - set(sampler.parameters))
-    if unknown:
-        raise ValueError(
-            f"backend {name} does not take the option(s) {unknown}; it takes "
-            f"{sorted(sampler.parameters)}"
-        )
