@@ -1,6 +1,6 @@
 """Shared fixtures, and the settings and data the test modules share.
 
-Test modules import ``FAST`` and ``smooth_regression`` from here
+Test modules import ``FAST``, ``smooth_regression`` and the dataset subsets from here
 (``from conftest import ...``; ``tests`` is on pytest's ``pythonpath``):
 module-level uses such as ``parametrize_with_checks`` cannot take fixtures.
 """
@@ -9,6 +9,8 @@ import socket
 
 import numpy as np
 import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes
+from sklearn.preprocessing import StandardScaler
 
 #: Small, fast and reproducible solver settings: correctness, not precision,
 #: is what these fits are for (exactness is tested against libsvm elsewhere).
@@ -30,6 +32,21 @@ def smooth_regression(rng: np.random.Generator, n: int = 30) -> tuple[np.ndarray
     """``n`` points in [-1, 1]^2 and a smooth target ``sin(2 x0) + x1 / 2``."""
     X = rng.uniform(-1, 1, size=(n, 2))
     return X, np.sin(2 * X[:, 0]) + 0.5 * X[:, 1]
+
+
+def diabetes_subset(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random diabetes rows, features and target standardised."""
+    X, y = load_diabetes(return_X_y=True)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    X, y = StandardScaler().fit_transform(X[idx]), y[idx]
+    return X, (y - y.mean()) / y.std()
+
+
+def breast_cancer_subset(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random breast_cancer rows, features standardised, labels 0/1."""
+    X, y = load_breast_cancer(return_X_y=True)
+    idx = np.random.default_rng(seed).permutation(len(y))[:n]
+    return StandardScaler().fit_transform(X[idx]), y[idx]
 
 
 @pytest.fixture

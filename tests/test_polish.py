@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from conftest import breast_cancer_subset, diabetes_subset
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize
-from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.metrics.pairwise import linear_kernel, rbf_kernel
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
@@ -16,17 +16,10 @@ from qubo import DualProgram, svc_program, svr_program
 from qubo.polish import polish
 
 
-def _diabetes(n, seed=0):
-    X, y = load_diabetes(return_X_y=True)
-    idx = np.random.default_rng(seed).permutation(len(y))[:n]
-    X, y = StandardScaler().fit_transform(X[idx]), y[idx]
-    return X, (y - y.mean()) / y.std()
-
-
 def _breast_cancer(n, seed=0):
-    X, y = load_breast_cancer(return_X_y=True)
-    idx = np.random.default_rng(seed).permutation(len(y))[:n]
-    return StandardScaler().fit_transform(X[idx]), np.where(y[idx] == 1, 1.0, -1.0)
+    """The shared subset, labels as the dual's signs -1/+1."""
+    X, y = breast_cancer_subset(n, seed)
+    return X, np.where(y == 1, 1.0, -1.0)
 
 
 def _libsvm_svr(K, y, C, epsilon):
@@ -52,7 +45,7 @@ def _near(a, C, rng, scale=1e-4):
 @pytest.mark.parametrize("kernel", ["rbf", "linear"])
 def test_svr_polish_from_a_nearby_point_is_libsvms_optimum(rng, kernel):
     """Linear: 30 points in 10 dimensions, a singular Gram matrix (many optima of alpha)."""
-    X, y = _diabetes(30)
+    X, y = diabetes_subset(30)
     K = rbf_kernel(X, gamma=0.1) if kernel == "rbf" else linear_kernel(X)
     program = svr_program(K, y, C=1.0, epsilon=0.1)
     exact, intercept = _libsvm_svr(K, y, 1.0, 0.1)
@@ -84,7 +77,7 @@ def test_svc_polish_from_a_nearby_point_is_libsvms_optimum(rng):
 
 def test_a_wrong_active_set_is_refused():
     """A free support vector put at 0 leaves a gradient pointing into the box."""
-    X, y = _diabetes(30)
+    X, y = diabetes_subset(30)
     K = rbf_kernel(X, gamma=0.1)
     program = svr_program(K, y, C=1.0, epsilon=0.1)
     exact, _ = _libsvm_svr(K, y, 1.0, 0.1)
@@ -151,7 +144,7 @@ def test_polish_from_scipys_solution_of_a_random_program_is_its_optimum(seed, n)
 
 def test_default_qsvr_fit_is_libsvms_model(rng):
     """The polish certifies libsvm's optimum after a few rounds: same dual, same predictions."""
-    X, y = _diabetes(40, seed=2)
+    X, y = diabetes_subset(40, seed=2)
     model = QSVR(C=1.0, epsilon=0.1, gamma=0.1, random_state=0).fit(X, y)
     reference = SVR(C=1.0, epsilon=0.1, gamma=0.1, tol=1e-12).fit(X, y)
     assert model.trace_[0]["polished"][-1]
@@ -182,7 +175,7 @@ def test_default_qsvc_fit_is_libsvms_model():
 
 @pytest.mark.parametrize("estimator", [QSVR, QSVC])
 def test_polish_must_be_a_bool(estimator):
-    X, y = _diabetes(8)
+    X, y = diabetes_subset(8)
     target = y if estimator is QSVR else (y > 0).astype(int)
     with pytest.raises(InvalidParameterError, match=r"'polish' parameter of .* must be"):
         estimator(polish="yes").fit(X, target)

@@ -4,7 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from conftest import breast_cancer_subset, diabetes_subset
+from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import rbf_kernel
 from sklearn.preprocessing import StandardScaler
@@ -23,19 +24,6 @@ from qubo import (
     svr_dual_objective,
 )
 from qubo.refine import next_box
-
-
-def _diabetes(n, seed=0):
-    X, y = load_diabetes(return_X_y=True)
-    idx = np.random.default_rng(seed).permutation(len(y))[:n]
-    X, y = StandardScaler().fit_transform(X[idx]), y[idx]
-    return X, (y - y.mean()) / y.std()
-
-
-def _breast_cancer(n, seed=0):
-    X, y = load_breast_cancer(return_X_y=True)
-    idx = np.random.default_rng(seed).permutation(len(y))[:n]
-    return StandardScaler().fit_transform(X[idx]), y[idx]
 
 
 def _random_box(rng, n, C, n_bits, base):
@@ -90,7 +78,7 @@ def test_every_round_of_a_fit_builds_the_augmented_dual(rng, monkeypatch):
         return bqm
 
     monkeypatch.setattr(DualProgram, "qubo", recording)
-    X, y = _diabetes(12)
+    X, y = diabetes_subset(12)
     model = QSVR(
         C=1.5, epsilon=0.05, gamma=0.2, complementarity_penalty=0.3, polish=False, random_state=0
     )
@@ -143,7 +131,7 @@ def _svr_gap(model, X, y, C, epsilon, gamma):
 
 @pytest.mark.parametrize("backend", ["sa", "tabu", "steepest"])
 def test_refined_qsvr_reaches_libsvm_optimum(backend):
-    X, y = _diabetes(30, seed=3)
+    X, y = diabetes_subset(30, seed=3)
     options = {"backend_options": {"timeout": 5}} if backend == "tabu" else {}
     model = QSVR(C=1.0, epsilon=0.1, gamma=0.1, backend=backend, random_state=0, **options)
     with warnings.catch_warnings():
@@ -160,7 +148,7 @@ def test_refined_qsvr_reaches_libsvm_optimum(backend):
 
 def test_single_shot_is_far_from_the_optimum_that_rounds_reach():
     """The annealer's rounds alone (no polish) get far closer than one QUBO."""
-    X, y = _diabetes(30, seed=3)
+    X, y = diabetes_subset(30, seed=3)
     single = QSVR(C=1.0, epsilon=0.1, gamma=0.1, max_iter=1, polish=False, random_state=0)
     single.fit(X, y)
     refined = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
@@ -186,7 +174,7 @@ def test_single_shot_is_far_from_the_optimum_that_rounds_reach():
 
 
 def test_refined_qsvc_reaches_libsvm_optimum():
-    X, y = _breast_cancer(40, seed=1)
+    X, y = breast_cancer_subset(40, seed=1)
     model = QSVC(C=1.0, gamma=0.03, random_state=0).fit(X, y)
     reference = SVC(C=1.0, gamma=0.03, tol=1e-9).fit(X, y)
     signs = np.where(y == 1, 1.0, -1.0)
@@ -222,7 +210,7 @@ def test_multiclass_qsvc_refines_every_pair():
 
 
 def test_partition_ensemble_members_refine():
-    X, y = _diabetes(40)
+    X, y = diabetes_subset(40)
     ensemble = PartitionEnsembleRegressor(
         QSVR(C=1.0, gamma=0.1), subset_size=20, random_state=0
     ).fit(X, y)
@@ -232,7 +220,7 @@ def test_partition_ensemble_members_refine():
 
 
 def test_same_random_state_same_model():
-    X, y = _diabetes(20)
+    X, y = diabetes_subset(20)
     first = QSVR(C=1.0, gamma=0.1, random_state=7).fit(X, y)
     second = QSVR(C=1.0, gamma=0.1, random_state=7).fit(X, y)
     np.testing.assert_array_equal(first.dual_coef_, second.dual_coef_)
@@ -240,7 +228,7 @@ def test_same_random_state_same_model():
 
 
 def test_max_iter_before_tol_warns_but_single_shot_does_not():
-    X, y = _diabetes(20)
+    X, y = diabetes_subset(20)
     with pytest.warns(ConvergenceWarning, match=r"QSVR stopped after max_iter=2 refinement rounds"):
         model = QSVR(C=1.0, gamma=0.1, max_iter=2, polish=False, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.n_iter_, [2])
@@ -250,7 +238,7 @@ def test_max_iter_before_tol_warns_but_single_shot_does_not():
 
 
 def test_convergence_warning_points_at_the_callers_line():
-    X, y = _diabetes(20)
+    X, y = diabetes_subset(20)
     with pytest.warns(ConvergenceWarning) as caught:
         QSVC(max_iter=2, polish=False, random_state=0).fit(X, (y > 0).astype(int))
     assert caught[0].filename == __file__
@@ -262,7 +250,7 @@ def test_convergence_warning_points_at_the_callers_line():
 )
 @pytest.mark.parametrize("estimator", [QSVR, QSVC])
 def test_bad_max_iter_or_tol_is_a_parameter_error(estimator, name, value):
-    X, y = _diabetes(8)
+    X, y = diabetes_subset(8)
     target = y if estimator is QSVR else (y > 0).astype(int)
     with pytest.raises(InvalidParameterError, match=rf"'{name}' parameter of {estimator.__name__}"):
         estimator(**{name: value}).fit(X, target)
