@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from qubo import active_set
+
 
 def _bounds(
     alpha: NDArray[np.float64], C: float, atol: float | None
@@ -22,9 +24,7 @@ def _bounds(
     that close to a bound is at it. Counting it as free would take its KKT
     inequality for an equality and shift the intercept.
     """
-    atol = 1e-9 * C if atol is None else atol
-    at_zero, at_c = alpha <= atol, alpha >= C - atol
-    return at_zero, at_c, ~(at_zero | at_c)
+    return active_set(alpha, C, 1e-9 * C if atol is None else atol)
 
 
 def _midpoint(

@@ -3,7 +3,7 @@
 from qubo.box import BoxEncoding
 from qubo.decode import decode_sampleset, sample_bits
 from qubo.encoding import Encoding
-from qubo.program import DualProgram, svc_program, svr_program
+from qubo.program import DualProgram, active_set, svc_program, svr_program
 from qubo.svc import build_svc_qubo, svc_dual_objective
 from qubo.svr import build_svr_qubo, split_svr_coefficients, svr_dual_objective
 
@@ -11,6 +11,7 @@ __all__ = [
     "BoxEncoding",
     "DualProgram",
     "Encoding",
+    "active_set",
     "build_svc_qubo",
     "build_svr_qubo",
     "decode_sampleset",

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.program import DualProgram
+from qubo.program import DualProgram, active_set
 
 #: Singular values of the KKT system below this fraction of the largest
 #: count as zero (see :func:`_stationary_point`).
@@ -91,12 +91,12 @@ def polish(program: DualProgram, coefficients: ArrayLike, *, atol: float) -> Pol
     """
     a = program.canonical(coefficients)
     C = program.C
-    at_upper = a >= C - atol
-    bound = (a <= atol) | at_upper
-    free = np.flatnonzero(~bound)
+    at_zero, at_upper, is_free = active_set(a, C, atol)
+    bound = ~is_free
+    free = np.flatnonzero(is_free)
     if free.size == 0:  # mu is then only bracketed, not determined: nothing to polish
         return None
-    x = np.where(bound, np.where(at_upper, C, 0.0), a)
+    x = np.where(at_upper, C, np.where(at_zero, 0.0, a))
     x[free], mu = _stationary_point(program, x, free, bound)
     slack = _ROUNDOFF * C
     feasible = bool(np.all((x[free] >= -slack) & (x[free] <= C + slack)))

@@ -239,6 +239,25 @@ class DualProgram:
         return bqm
 
 
+def active_set(
+    coefficients: ArrayLike, C: float, atol: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which coefficients sit at 0, at C, or strictly between (free), to within ``atol``.
+
+    The split both the polish (:func:`qubo.polish.polish`) and the KKT
+    intercepts read from a solution. Where ``atol`` reaches both ends
+    (``atol >= C / 2``), a coefficient counts as at both.
+
+    Examples
+    --------
+    >>> [m.tolist() for m in active_set([0.0, 0.5, 0.9999], C=1.0, atol=1e-3)]
+    [[True, False, False], [False, False, True], [False, True, False]]
+    """
+    a = np.asarray(coefficients, dtype=float)
+    at_zero, at_c = a <= atol, a >= C - atol
+    return at_zero, at_c, ~(at_zero | at_c)
+
+
 def svr_program(
     gram: ArrayLike,
     y: ArrayLike,
