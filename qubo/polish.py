@@ -113,7 +113,7 @@ def kkt_violation(
     program: DualProgram, coefficients: NDArray[np.float64], mu: float, bound: NDArray[np.bool_]
 ) -> float:
     """The largest KKT violation: a free coefficient's gradient, a bound one's pointing inwards."""
-    gradient = program.hessian @ coefficients + program.linear + mu * program.constraint
+    gradient = program.gradient(coefficients, multiplier=mu)
     inward = np.where(coefficients <= 0.0, -gradient, gradient)
     return float(np.max(np.where(bound, inward, np.abs(gradient)), initial=0.0))
 

@@ -124,6 +124,23 @@ class DualProgram:
         product = self.hessian @ a + 2.0 * rho * np.multiply.outer(g, g @ a)
         return product, self.linear + multiplier * g
 
+    def gradient(
+        self, coefficients: ArrayLike, *, penalty: float = 0.0, multiplier: float = 0.0
+    ) -> NDArray[np.float64]:
+        """The gradient ``M' a + c'`` of the augmented dual; ``M a + c + lambda g`` at no penalty.
+
+        Examples
+        --------
+        >>> DualProgram(np.eye(2), np.array([-1.0, 0.0]), np.ones(2), C=1.0).gradient(
+        ...     [0.5, 0.5], multiplier=2.0
+        ... ).tolist()
+        [1.5, 2.5]
+        """
+        product, c = self._augmented_product(
+            np.asarray(coefficients, dtype=float), penalty, multiplier
+        )
+        return product + c
+
     def line_search(
         self,
         coefficients: ArrayLike,
@@ -200,8 +217,7 @@ class DualProgram:
         edge = 1e-9 * self.C
         x = a
         for _ in range(passes):
-            Mx, c = self._augmented_product(x, penalty, multiplier)
-            gradient = Mx + c
+            gradient = self.gradient(x, penalty=penalty, multiplier=multiplier)
             held = ((x <= edge) & (gradient > 0)) | ((x >= self.C - edge) & (gradient < 0))
             free = np.where(held[:, None], 0.0, D)
             curvature = free.T @ self._augmented_product(free, penalty, multiplier)[0]
