@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from numbers import Integral, Real
 
 import dimod
@@ -13,12 +14,21 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from backends import available_backends
 from backends.memory import check_memory
-from qml._combine import COMBINE_METHODS, solution_weights
+from qml._combine import COMBINE_METHODS, Combined, combine_solutions
 from qml._kernels import KERNELS, resolve_kernel
-from qml._refine import coefficient_precision
-from qml._solve import BackendFallbackWarning, QuboSolution, solve_program
-from qml._warnings import warn_at_caller
-from qubo import DualProgram, Encoding
+from qubo import DualProgram, Encoding, KernelDual
+from training import (
+    BackendFallbackWarning,
+    KernelColumns,
+    QuboSolution,
+    SamplerSession,
+    SolveSettings,
+    coefficient_precision,
+    resolve_working_set_size,
+    solve_decomposed,
+    solve_program,
+)
+from training._warnings import warn_at_caller
 
 __all__ = ["BackendFallbackWarning", "NoFreeSupportVectorWarning", "QuantumSVMBase"]
 
@@ -55,6 +65,8 @@ class QuantumSVMBase(BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0.0, None, closed="neither")],
         "polish": ["boolean"],
+        "working_set_size": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left")],
+        "cache_size": [Interval(Real, 0.0, None, closed="neither")],
         "backend": [StrOptions(set(available_backends())), dimod.Sampler],
         "num_reads": [Interval(Integral, 1, None, closed="left")],
         "backend_options": [dict, None],
@@ -118,42 +130,114 @@ class QuantumSVMBase(BaseEstimator):
     def _encoding(self) -> Encoding:
         return Encoding(n_bits=self.n_bits, base=self.base, C=self.C)
 
-    def _solve(self, program: DualProgram, rng: np.random.RandomState) -> QuboSolution:
-        """Refine the dual's QUBOs on the backend (see :func:`qml._solve.solve_program`)."""
-        self._check_qubo_memory(program.n_coefficients)
-        settings = self.get_params(deep=False)
-        return solve_program(program, self._encoding(), settings, rng, owner=type(self).__name__)
+    def _solve_settings(self) -> SolveSettings:
+        return SolveSettings(
+            backend=self.backend,
+            backend_options=self.backend_options,
+            num_reads=self.num_reads,
+            fallback=self.fallback,
+            penalty=self.penalty,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            polish=self.polish,
+            working_set_size=self.working_set_size,
+            cache_size=float(self.cache_size),
+            complementarity=float(getattr(self, "complementarity_penalty", 0.0)),
+        )
 
-    def _set_solutions(
-        self, solutions: list[QuboSolution], weights: list[NDArray[np.float64]]
-    ) -> None:
+    def _solve(
+        self,
+        dual: KernelDual,
+        X: NDArray[np.float64],
+        program: Callable[[NDArray[np.float64]], DualProgram],
+        rng: np.random.RandomState,
+    ) -> tuple[QuboSolution, NDArray[np.float64] | None]:
+        """Solve ``dual`` on the backend: one whole QUBO if it fits a working set, else decomposed.
+
+        ``X`` holds the program's training points (its Gram matrix for a
+        precomputed kernel); ``program(K)`` builds the whole dual from the
+        Gram matrix. Returns the solution and the Gram matrix, None when the
+        fit was decomposed (it never forms the ``N x N`` matrix).
+        """
+        settings = self._solve_settings()
+        owner = type(self).__name__
+        session = SamplerSession(settings, rng)
+        size = resolve_working_set_size(
+            settings, session.sampler, self.n_bits, dual.n_coefficients
+        )
+        if dual.n_coefficients <= size:
+            self._check_qubo_memory(dual.n_coefficients)
+            K = self.kernel_(X, X)
+            solution = solve_program(program(K), self._encoding(), settings, session, owner=owner)
+            return solution, K
+        columns = self._kernel_columns(X, size)
+        solution = solve_decomposed(
+            dual,
+            columns,
+            self._encoding(),
+            settings,
+            session,
+            size=size,
+            max_outer=_max_outer(dual.n_coefficients, size),
+            owner=owner,
+        )
+        return solution, None
+
+    def _kernel_columns(self, X: NDArray[np.float64], size: int) -> KernelColumns:
+        """The kernel's columns on demand, after checking what the decomposed fit will hold."""
+        cache_bytes = int(self.cache_size * 2**20)
+        n = X.shape[0]
+        qubo_variables = size * self.n_bits
+        check_memory(
+            min(cache_bytes, 8 * n * n) + 8 * n * (size + 16)
+            + QUBO_WORKING_COPIES * 8 * qubo_variables**2,
+            f"{type(self).__name__} on {n} points with cache_size={self.cache_size} MB and "
+            f"working sets of {size} coefficients",
+            "a smaller cache_size",
+        )  # fmt: skip
+        name = self.kernel if isinstance(self.kernel, str) else repr(self.kernel)
+        return KernelColumns(
+            self.kernel_,
+            X,
+            cache_bytes=cache_bytes,
+            name=name,
+            precomputed=self.kernel == "precomputed",
+        )
+
+    def _set_solutions(self, solutions: list[QuboSolution], combined: list[Combined]) -> None:
         """The fitted attributes that describe the solves, the same types in QSVR and QSVC.
 
         One entry per dual program (one for QSVR and binary QSVC, one per
-        pair of classes for multiclass QSVC). QPU access time is summed
-        over every round of every program (it is what the fit cost), chain
-        breaks are averaged.
+        pair of classes for multiclass QSVC). QPU access time, QUBO calls and
+        sampler seconds are summed over every call of every program (it is
+        what the fit cost), chain breaks are averaged.
         """
         self.encoding_ = self._encoding()
         self.n_qubo_variables_ = np.array([s.n_variables for s in solutions], dtype=np.int64)
         self.n_iter_ = np.array([s.n_iter for s in solutions], dtype=np.int32)
-        self.solution_energies_ = [np.array(s.energies) for s in solutions]
-        self.solution_coefs_ = [np.array(s.coefficients) for s in solutions]
-        self.solution_weights_ = list(weights)
+        self.working_set_size_ = np.array(
+            [s.working_set_size or 0 for s in solutions], dtype=np.int64
+        )
+        self.solution_energies_ = [np.array(c.energies) for c in combined]
+        self.solution_coefs_ = [np.array(c.coefficients) for c in combined]
+        self.solution_weights_ = [np.array(c.weights) for c in combined]
         self.trace_ = [dict(s.trace) for s in solutions]
         self.sampler_ = solutions[0].sampler
         self.sampler_info_ = [dict(s.info) for s in solutions]
         self.warm_start_ = solutions[0].warm_start
         self.fallback_used_ = any(s.fallback_used for s in solutions)
-        rounds = [d for s in solutions for d in s.diagnostics]
-        self.chain_break_fraction_ = _mean_of(r.chain_break_fraction for r in rounds)
-        self.qpu_access_time_ = _sum_of(r.qpu_access_seconds for r in rounds)
-        qubits = [r.physical_qubits for r in rounds if r.physical_qubits is not None]
+        self.qubo_calls_ = int(sum(s.qubo_calls for s in solutions))
+        self.sampler_seconds_ = float(sum(s.sampler_seconds for s in solutions))
+        calls = [d for s in solutions for d in s.diagnostics]
+        self.chain_break_fraction_ = _mean_of(r.chain_break_fraction for r in calls)
+        self.qpu_access_time_ = _sum_of(r.qpu_access_seconds for r in calls)
+        self.estimated_qpu_access_time_ = _sum_of(r.estimated_qpu_access_seconds for r in calls)
+        qubits = [r.physical_qubits for r in calls if r.physical_qubits is not None]
         self.embedding_size_ = (
             {
                 "physical_qubits": max(qubits),
                 "max_chain_length": max(
-                    r.max_chain_length for r in rounds if r.max_chain_length is not None
+                    r.max_chain_length for r in calls if r.max_chain_length is not None
                 ),
             }
             if qubits
@@ -164,17 +248,20 @@ class QuantumSVMBase(BaseEstimator):
         """How close to 0 or C a coefficient counts as at the bound, for the intercept.
 
         Refinement rounds stop once the boxes are that wide
-        (:func:`qml._refine.coefficient_precision`); a single shot's grid
+        (:func:`training.rounds.coefficient_precision`); a single shot's grid
         holds 0 and C exactly, and its nearest other level is far from both.
         """
         return coefficient_precision(self.tol, self.C)
 
-    def _weights(self, energies: NDArray[np.float64], losses) -> NDArray[np.float64]:
-        return solution_weights(
-            self.combine,
-            energies,
-            fit_losses=losses() if self.combine == "fit" else None,
+    def _combine(self, solution: QuboSolution, loss: Callable) -> Combined:
+        """The kept solutions and their weighted average (:func:`qml._combine.combine_solutions`)."""
+        return combine_solutions(
+            solution.coefficients,
+            solution.energies,
+            method=self.combine,
+            top_k=self.top_k,
             temperature=self.temperature,
+            loss=loss,
         )
 
     def _check_qubo_memory(self, n_coefficients: int) -> None:
@@ -200,6 +287,15 @@ class QuantumSVMBase(BaseEstimator):
 
     def _rng(self) -> np.random.RandomState:
         return check_random_state(self.random_state)
+
+
+def _max_outer(n_coefficients: int, size: int) -> int:
+    """A bound on a decomposed fit's outer iterations, far above what converging fits take.
+
+    libsvm bounds its (2-coefficient) iterations by ``max(10**7, 100 N)``;
+    per working set of ``size`` coefficients that is about ``100 N / size``.
+    """
+    return max(1_000, 100 * n_coefficients // max(size, 1))
 
 
 def _mean_of(values) -> float | None:

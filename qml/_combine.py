@@ -1,6 +1,13 @@
-"""Combine the many solutions an annealer returns into one coefficient vector."""
+"""Combine the many solutions an annealer returns into one coefficient vector.
+
+All of it happens here, once per dual program: deduplication, the ``top_k``
+lowest, their weights and the weighted average (:func:`combine_solutions`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,3 +68,39 @@ def solution_weights(
     else:
         raise ValueError(f"unknown combine method {method!r}; expected one of {COMBINE_METHODS}")
     return weights / weights.sum()
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The kept distinct solutions (lowest energy first), their weights and their average."""
+
+    coefficients: NDArray[np.float64]
+    energies: NDArray[np.float64]
+    weights: NDArray[np.float64]
+    average: NDArray[np.float64]
+
+
+def combine_solutions(
+    coefficients: NDArray[np.float64],
+    energies: NDArray[np.float64],
+    *,
+    method: str,
+    top_k: int,
+    temperature: float | None = None,
+    loss: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+) -> Combined:
+    """Deduplicate, keep the ``top_k`` lowest, weigh them by ``method`` and average.
+
+    ``loss(rows)`` gives each kept row's training loss; it is called only
+    for ``method="fit"``.
+
+    Examples
+    --------
+    >>> rows = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    >>> combine_solutions(rows, np.array([2.0, 1.0, 0.5]), method="mean", top_k=5).average.tolist()
+    [0.5, 0.5]
+    """
+    kept, kept_energies = unique_lowest(np.asarray(coefficients), np.asarray(energies), top_k)
+    losses = loss(kept) if method == "fit" and loss is not None else None
+    weights = solution_weights(method, kept_energies, fit_losses=losses, temperature=temperature)
+    return Combined(kept, kept_energies, weights, weights @ kept)

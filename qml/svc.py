@@ -19,8 +19,8 @@ from qml._docs import (
     fill,
 )
 from qml._hygiene import fit_or_clean
-from qml._intercept import svc_intercepts
-from qubo import svc_program
+from qml._intercept import gradient_intercept, svc_intercepts
+from qubo import svc_kernel_dual, svc_program
 
 
 class QSVC(ClassifierMixin, QuantumSVMBase):
@@ -155,6 +155,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         max_iter=100,
         tol=1e-3,
         polish=True,
+        working_set_size="auto",
+        cache_size=200.0,
         backend="sa",
         num_reads=5,
         backend_options=None,
@@ -180,6 +182,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self.max_iter = max_iter
         self.tol = tol
         self.polish = polish
+        self.working_set_size = working_set_size
+        self.cache_size = cache_size
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options
@@ -217,16 +221,16 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
                 f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0].tolist()!r})"
             )
         self._resolve_kernel(X)
-        K = self.kernel_(X, X)
         rng = self._rng()
         n_classes = classes.size
         coef_rows = np.zeros((n_classes - 1, X.shape[0]))
-        intercepts, solutions, weights = [], [], []
+        intercepts, solutions, combined = [], [], []
         binary = n_classes == 2
         for i, j in combinations(range(n_classes), 2):
             rows = np.flatnonzero((y_index == i) | (y_index == j))
             signs = np.where(y_index[rows] == j, 1.0, -1.0)
-            coef, intercept, (solution, weight) = self._fit_pair(K[np.ix_(rows, rows)], signs, rng)
+            pair_X = X[np.ix_(rows, rows)] if self.kernel == "precomputed" else X[rows]
+            coef, intercept, (solution, kept) = self._fit_pair(pair_X, signs, rng)
             # SVC's layout: class i's points in row j-1, class j's in row i, with
             # libsvm's sign (positive towards class i) except in the binary case.
             sign = 1.0 if binary else -1.0
@@ -235,28 +239,39 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
             coef_rows[i, rows[~in_i]] = sign * coef[~in_i]
             intercepts.append(sign * intercept)
             solutions.append(solution)
-            weights.append(weight)
+            combined.append(kept)
         self._set_model(X, y_index, classes, coef_rows, np.array(intercepts))
-        self._set_solutions(solutions, weights)
+        self._set_solutions(solutions, combined)
         return self
 
-    def _fit_pair(self, K, signs, rng):
-        solution = self._solve(svc_program(K, signs, C=self.C), rng)
-        kept = solution.coefficients
-
-        def training_hinge():
-            b, _ = svc_intercepts(K, signs, kept, C=self.C, atol=self._coefficient_precision())
-            margins = signs * ((kept * signs) @ K + b[:, None])
-            return np.maximum(0.0, 1.0 - margins).mean(axis=1)
-
-        weights = self._weights(solution.energies, training_hinge)
-        alpha = weights @ kept
-        intercept, has_free = svc_intercepts(
-            K, signs, alpha, C=self.C, atol=self._coefficient_precision()
-        )
-        if not has_free[0]:
+    def _fit_pair(self, X, signs, rng):
+        """One pair of classes (labels ``signs`` in {-1, +1}): coefficients, intercept, solution."""
+        dual = svc_kernel_dual(signs, C=self.C)
+        solution, K = self._solve(dual, X, lambda K: svc_program(K, signs, C=self.C), rng)
+        if K is None:
+            combined = self._combine(solution, loss=None)
+            intercept, has_free = gradient_intercept(
+                solution.gradient,
+                combined.average,
+                signs,
+                C=self.C,
+                atol=self._coefficient_precision(),
+            )
+        else:
+            combined = self._combine(solution, loss=lambda rows: self._hinge(K, signs, rows))
+            b, free = svc_intercepts(
+                K, signs, combined.average, C=self.C, atol=self._coefficient_precision()
+            )
+            intercept, has_free = float(b[0]), bool(free[0])
+        if not has_free:
             self._warn_no_free("a QSVC solution")
-        return alpha * signs, float(intercept[0]), (solution, weights)
+        return combined.average * signs, intercept, (solution, combined)
+
+    def _hinge(self, K, signs, rows):
+        """Each solution's mean training hinge loss, for ``combine="fit"``."""
+        b, _ = svc_intercepts(K, signs, rows, C=self.C, atol=self._coefficient_precision())
+        margins = signs * ((rows * signs) @ K + b[:, None])
+        return np.maximum(0.0, 1.0 - margins).mean(axis=1)
 
     def _set_model(self, X, y_index, classes, coef_rows, intercepts) -> None:
         is_support = np.any(coef_rows != 0, axis=0)

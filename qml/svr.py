@@ -18,8 +18,8 @@ from qml._docs import (
     fill,
 )
 from qml._hygiene import fit_or_clean
-from qml._intercept import svr_intercepts
-from qubo import split_svr_coefficients, svr_program
+from qml._intercept import gradient_intercept, svr_intercepts
+from qubo import split_svr_coefficients, svr_kernel_dual, svr_program
 
 
 class QSVR(RegressorMixin, QuantumSVMBase):
@@ -179,6 +179,8 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         max_iter=100,
         tol=1e-3,
         polish=True,
+        working_set_size="auto",
+        cache_size=200.0,
         backend="sa",
         num_reads=5,
         backend_options=None,
@@ -205,6 +207,8 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self.max_iter = max_iter
         self.tol = tol
         self.polish = polish
+        self.working_set_size = working_set_size
+        self.cache_size = cache_size
         self.backend = backend
         self.num_reads = num_reads
         self.backend_options = backend_options
@@ -235,36 +239,45 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         self._check_n_samples(X.shape[0])
         self._resolve_kernel(X)
-        K = self.kernel_(X, X)
-        program = svr_program(
-            K, y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
-        )
-        solution = self._solve(program, self._rng())
-        alphas, stars = split_svr_coefficients(solution.coefficients)
+        dual = svr_kernel_dual(y, C=self.C, epsilon=self.epsilon)
 
-        def training_mse():
-            b, _ = svr_intercepts(
-                K,
-                y,
-                alphas,
-                stars,
+        def whole_program(K):
+            return svr_program(
+                K, y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
+            )
+
+        solution, K = self._solve(dual, X, whole_program, self._rng())
+        if K is None:
+            combined = self._combine(solution, loss=None)
+            intercept, has_free = gradient_intercept(
+                solution.gradient,
+                combined.average,
+                dual.signs,
                 C=self.C,
-                epsilon=self.epsilon,
                 atol=self._coefficient_precision(),
             )
-            residuals = y - ((alphas - stars) @ K + b[:, None])
-            return (residuals**2).mean(axis=1)
-
-        weights = self._weights(solution.energies, training_mse)
-        alpha, star = weights @ alphas, weights @ stars
-        intercept, has_free = svr_intercepts(
-            K, y, alpha, star, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
-        )
-        if not has_free[0]:
+        else:
+            combined = self._combine(solution, loss=lambda rows: self._training_mse(K, y, rows))
+            alpha, star = split_svr_coefficients(combined.average)
+            b, free = svr_intercepts(
+                K, y, alpha, star, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
+            )
+            intercept, has_free = float(b[0]), bool(free[0])
+        if not has_free:
             self._warn_no_free("the combined QSVR solution")
-        self._set_model(X, alpha - star, float(intercept[0]))
-        self._set_solutions([solution], [weights])
+        alpha, star = split_svr_coefficients(combined.average)
+        self._set_model(X, alpha - star, intercept)
+        self._set_solutions([solution], [combined])
         return self
+
+    def _training_mse(self, K, y, rows):
+        """Each solution's training mean squared error, for ``combine="fit"``."""
+        alphas, stars = split_svr_coefficients(rows)
+        b, _ = svr_intercepts(
+            K, y, alphas, stars, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
+        )
+        residuals = y - ((alphas - stars) @ K + b[:, None])
+        return (residuals**2).mean(axis=1)
 
     def _set_model(self, X, beta, intercept: float) -> None:
         support = np.flatnonzero(beta)

@@ -1,8 +1,9 @@
-"""Pure maths of the QSVR/QSVC QUBOs: encodings, builders and decoding (numpy + dimod only)."""
+"""The QSVR/QSVC problem: the duals, their encodings in bits, their QUBOs and decoding (numpy + dimod only)."""
 
 from qubo.box import BoxEncoding
 from qubo.decode import decode_sampleset, sample_bits
 from qubo.encoding import Encoding
+from qubo.kernel_dual import KernelDual, svc_kernel_dual, svr_kernel_dual
 from qubo.program import DualProgram, active_set, svc_program, svr_program
 from qubo.svc import build_svc_qubo, svc_dual_objective
 from qubo.svr import build_svr_qubo, split_svr_coefficients, svr_dual_objective
@@ -11,6 +12,7 @@ __all__ = [
     "BoxEncoding",
     "DualProgram",
     "Encoding",
+    "KernelDual",
     "active_set",
     "build_svc_qubo",
     "build_svr_qubo",
@@ -18,7 +20,9 @@ __all__ = [
     "sample_bits",
     "split_svr_coefficients",
     "svc_dual_objective",
+    "svc_kernel_dual",
     "svc_program",
     "svr_dual_objective",
+    "svr_kernel_dual",
     "svr_program",
 ]

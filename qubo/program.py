@@ -3,11 +3,12 @@
 Both duals have the form::
 
     minimise   1/2 a^T M a + c^T a
-    subject to g^T a = 0,  0 <= a <= C
+    subject to g^T a = t,  0 <= a <= C
 
 (QSVR: ``a = [alpha; alpha*]``, ``g^T a = sum beta``; QSVC: ``a = alpha``,
 ``g^T a = sum alpha y``). The equality enters the QUBO as the augmented
-Lagrangian ``rho h**2 + lambda h`` with ``h = g^T a``. With ``a = l + W z``
+Lagrangian ``rho h**2 + lambda h`` with ``h = g^T a - t`` (``t = 0`` for a
+whole dual; a working set's subproblem has its own target). With ``a = l + W z``
 (``W`` block-diagonal, :class:`~qubo.box.BoxEncoding`) the energy is the QUBO
 ``1/2 z^T (W^T M' W) z + (W^T (M' l + c'))^T z + const`` where ``M'`` and
 ``c'`` include the two penalty terms; the constant goes into the BQM's
@@ -28,7 +29,7 @@ from qubo.box import BoxEncoding
 
 @dataclass(frozen=True, eq=False)
 class DualProgram:
-    """``min 1/2 a^T M a + c^T a`` s.t. ``g^T a = 0``, ``0 <= a <= C``.
+    """``min 1/2 a^T M a + c^T a`` s.t. ``g^T a = t``, ``0 <= a <= C``.
 
     Parameters
     ----------
@@ -43,10 +44,12 @@ class DualProgram:
     penalty_scale : float
         ``rho = penalty_scale * penalty``: the QSVR penalty is ``xi h**2``
         (scale 1), the QSVC one ``xi/2 h**2`` (scale 1/2), as in the papers.
-    paired : bool
-        Whether ``a = [alpha; alpha*]`` holds SVR pairs: the dual depends on
-        ``alpha - alpha*`` but for ``epsilon sum(alpha + alpha*)``, so the
-        optimum keeps at most one of each pair above 0 (:meth:`canonical`).
+    pairs : ndarray of int, shape (n_pairs, 2), optional
+        SVR pairs ``(alpha_n, alpha*_n)`` among the coefficients: the dual
+        depends on ``alpha - alpha*`` but for ``epsilon sum(alpha + alpha*)``,
+        so the optimum keeps at most one of each pair above 0 (:meth:`canonical`).
+    target : float
+        ``t``, the equality's right-hand side: 0 for a whole dual.
     """
 
     hessian: NDArray[np.float64]
@@ -54,7 +57,8 @@ class DualProgram:
     constraint: NDArray[np.float64]
     C: float
     penalty_scale: float = 1.0
-    paired: bool = False
+    pairs: NDArray[np.intp] | None = None
+    target: float = 0.0
 
     @property
     def n_coefficients(self) -> int:
@@ -81,12 +85,12 @@ class DualProgram:
         [0.3, 0.0, 0.0, 0.3]
         """
         a = np.array(coefficients, dtype=float)
-        if not self.paired:
+        if self.pairs is None:
             return a
-        n = a.shape[-1] // 2
-        common = np.minimum(a[..., :n], a[..., n:])
-        a[..., :n] -= common
-        a[..., n:] -= common
+        first, second = self.pairs[:, 0], self.pairs[:, 1]
+        common = np.minimum(a[..., first], a[..., second])
+        a[..., first] -= common
+        a[..., second] -= common
         return a
 
     def augmented(
@@ -94,35 +98,40 @@ class DualProgram:
     ) -> NDArray[np.float64] | float:
         """The augmented dual ``objective + rho h**2 + lambda h`` of one row or a stack of rows."""
         a = np.asarray(coefficients, dtype=float)
-        h = a @ self.constraint
+        h = self.violation(a)
         rho = self.penalty_scale * penalty
         return self.objective(a) + rho * h**2 + multiplier * h
 
     def violation(self, coefficients: ArrayLike) -> NDArray[np.float64] | float:
-        """``h = g^T a`` of one row or a stack of rows."""
-        return np.asarray(coefficients, dtype=float) @ self.constraint
+        """``h = g^T a - t`` of one row or a stack of rows."""
+        return np.asarray(coefficients, dtype=float) @ self.constraint - self.target
 
     def _augmented_terms(
         self, penalty: float, multiplier: float
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """``M' = M + 2 rho g g^T`` and ``c' = c + lambda g``.
+        """``M' = M + 2 rho g g^T`` and ``c' = c + (lambda - 2 rho t) g``.
 
-        The quadratic and linear terms of the dual plus ``rho h**2 + lambda h``,
-        as the QUBO needs them; :meth:`_augmented_product` applies ``M'``
-        without forming it, and :meth:`augmented` evaluates the sum.
+        The quadratic and linear terms of the dual plus ``rho h**2 + lambda h``
+        (up to the constant ``rho t**2 - lambda t``), as the QUBO needs them;
+        :meth:`augmented_product` applies ``M'`` without forming it, and
+        :meth:`augmented` evaluates the sum.
         """
         rho = self.penalty_scale * penalty
         g = self.constraint
-        return self.hessian + 2.0 * rho * np.outer(g, g), self.linear + multiplier * g
+        return self.hessian + 2.0 * rho * np.outer(g, g), self._augmented_linear(penalty, multiplier)
 
-    def _augmented_product(
+    def _augmented_linear(self, penalty: float, multiplier: float) -> NDArray[np.float64]:
+        rho = self.penalty_scale * penalty
+        return self.linear + (multiplier - 2.0 * rho * self.target) * self.constraint
+
+    def augmented_product(
         self, a: NDArray[np.float64], penalty: float, multiplier: float
     ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``M' a`` and ``c'`` without forming ``M'``: one ``n x n`` matrix fewer at large n."""
         rho = self.penalty_scale * penalty
         g = self.constraint
         product = self.hessian @ a + 2.0 * rho * np.multiply.outer(g, g @ a)
-        return product, self.linear + multiplier * g
+        return product, self._augmented_linear(penalty, multiplier)
 
     def gradient(
         self, coefficients: ArrayLike, *, penalty: float = 0.0, multiplier: float = 0.0
@@ -136,97 +145,10 @@ class DualProgram:
         ... ).tolist()
         [1.5, 2.5]
         """
-        product, c = self._augmented_product(
+        product, c = self.augmented_product(
             np.asarray(coefficients, dtype=float), penalty, multiplier
         )
         return product + c
-
-    def line_search(
-        self,
-        coefficients: ArrayLike,
-        direction: ArrayLike,
-        *,
-        penalty: float,
-        multiplier: float = 0.0,
-    ) -> float:
-        """The step ``t >= 0`` that minimises the augmented dual along ``a + t d`` in the box.
-
-        The augmented dual is quadratic, so the minimiser along a line is
-        ``-g.d / d^T M' d``, clipped to the largest step that keeps every
-        coefficient in ``[0, C]``. Returns 0 when the direction does not
-        descend.
-
-        Examples
-        --------
-        >>> program = DualProgram(np.eye(2), np.array([-1.0, -1.0]), np.zeros(2), C=5.0)
-        >>> program.line_search([0.0, 0.0], [0.5, 0.5], penalty=0.0)
-        2.0
-        """
-        a = np.asarray(coefficients, dtype=float)
-        d = np.asarray(direction, dtype=float)
-        Md, c = self._augmented_product(d, penalty, multiplier)
-        gradient_dot = float(a @ Md + c @ d)
-        curvature = float(d @ Md)
-        if gradient_dot >= 0.0:
-            return 0.0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            up = np.where(d > 0, (self.C - a) / d, np.inf)
-            down = np.where(d < 0, -a / d, np.inf)
-        limit = float(min(up.min(initial=np.inf), down.min(initial=np.inf)))
-        step = -gradient_dot / curvature if curvature > 0 else np.inf
-        return float(max(0.0, min(step, limit)))
-
-    def subspace_search(
-        self,
-        coefficients: ArrayLike,
-        directions: ArrayLike,
-        *,
-        penalty: float,
-        multiplier: float = 0.0,
-        passes: int = 3,
-    ) -> NDArray[np.float64]:
-        """The lowest point of the augmented dual on ``a + D c`` in the box, by projected passes.
-
-        Each pass holds the coefficients that sit on 0 or C with the gradient
-        pointing out of the box, minimises the (quadratic) augmented dual
-        exactly over the span of the directions' remaining entries (an
-        ``m x m`` least-squares solve) and clips the result to ``[0, C]``.
-        Returns the lowest point seen, ``coefficients`` if none is lower.
-
-        Parameters
-        ----------
-        coefficients : array-like of shape (n,)
-            The start ``a``.
-        directions : array-like of shape (n, m)
-            The directions ``D`` spanning the search.
-        penalty, multiplier : float
-            The augmented Lagrangian's ``xi`` and ``lambda``.
-        passes : int
-            Projected passes.
-
-        Examples
-        --------
-        >>> program = DualProgram(np.diag([1.0, 100.0]), np.array([-1.0, -100.0]), np.zeros(2), 5.0)
-        >>> program.subspace_search([0.0, 0.0], np.eye(2), penalty=0.0).tolist()
-        [1.0, 1.0]
-        """
-        a = np.asarray(coefficients, dtype=float)
-        D = np.asarray(directions, dtype=float).reshape(a.size, -1)
-        best = a
-        lowest = self.augmented(a, penalty=penalty, multiplier=multiplier)
-        edge = 1e-9 * self.C
-        x = a
-        for _ in range(passes):
-            gradient = self.gradient(x, penalty=penalty, multiplier=multiplier)
-            held = ((x <= edge) & (gradient > 0)) | ((x >= self.C - edge) & (gradient < 0))
-            free = np.where(held[:, None], 0.0, D)
-            curvature = free.T @ self._augmented_product(free, penalty, multiplier)[0]
-            step = np.linalg.lstsq(curvature, -free.T @ gradient, rcond=None)[0]
-            x = np.clip(x + free @ step, 0.0, self.C)
-            value = self.augmented(x, penalty=penalty, multiplier=multiplier)
-            if value < lowest:
-                best, lowest = x, value
-        return best
 
     def multiplier_step(self, coefficients: ArrayLike, *, penalty: float) -> float:
         """The augmented-Lagrangian update ``lambda += 2 rho h``."""
@@ -251,7 +173,9 @@ class DualProgram:
         quadratic *= 0.5
         linear = np.kron(gradient_at_lower * box.width, box.weights)
         bqm = bqm_from_dense(linear, quadratic)
-        bqm.offset = float(0.5 * box.lower @ M @ box.lower + c @ box.lower)
+        rho = self.penalty_scale * penalty
+        constant = rho * self.target**2 - multiplier * self.target
+        bqm.offset = float(0.5 * box.lower @ M @ box.lower + c @ box.lower + constant)
         return bqm
 
 
@@ -260,7 +184,7 @@ def active_set(
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
     """Which coefficients sit at 0, at C, or strictly between (free), to within ``atol``.
 
-    The split both the polish (:func:`qubo.polish.polish`) and the KKT
+    The split both the polish (:func:`training.polish.polish`) and the KKT
     intercepts read from a solution. Where ``atol`` reaches both ends
     (``atol >= C / 2``), a coefficient counts as at both.
 
@@ -295,7 +219,9 @@ def svr_program(
         hessian[n:, :n] += complementarity * np.eye(n)
     linear = np.concatenate([epsilon - y, epsilon + y])
     constraint = np.concatenate([np.ones(n), -np.ones(n)])
-    return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0, paired=True)
+    index = np.arange(n)
+    pairs = np.column_stack([index, index + n])
+    return DualProgram(hessian, linear, constraint, float(C), penalty_scale=1.0, pairs=pairs)
 
 
 def svc_program(gram: ArrayLike, y: ArrayLike, *, C: float) -> DualProgram:

@@ -34,6 +34,10 @@ class SolveDiagnostics:
         Time spent finding the embedding (0 when a cached one was reused).
     embedding_reused : bool or None
         Whether a cached embedding was reused.
+    estimated_qpu_access_seconds : float or None
+        The QPU access time D-Wave's published timing model gives for the
+        call (programming, then per read anneal, readout and delay): what a
+        real Advantage system would bill. QPU backends only, the mock included.
     """
 
     qpu_access_seconds: float | None = None
@@ -42,6 +46,7 @@ class SolveDiagnostics:
     max_chain_length: int | None = None
     embedding_seconds: float | None = None
     embedding_reused: bool | None = None
+    estimated_qpu_access_seconds: float | None = None
 
 
 def dwave_timing_seconds(info: Mapping) -> float | None:

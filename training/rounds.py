@@ -2,7 +2,7 @@
 
 Round 1 is the single-shot QUBO on ``[0, C]``. Each further round encodes
 every coefficient on its own box around the previous solution
-(:func:`qubo.refine.next_box`), the equality constraint enters as an
+(:func:`training.trust_region.next_box`), the equality constraint enters as an
 augmented Lagrangian whose multiplier moves after every round, and the
 sampler starts from the previous solution where it takes initial states.
 """
@@ -18,8 +18,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
-from qubo.polish import Polished, polish
-from qubo.refine import next_box
+from training.polish import Polished, polish
+from training.searches import line_search, subspace_search
+from training.trust_region import next_box
 
 #: A round has stalled when it improves on its start by less than this
 #: fraction of ``tol`` (relative energy): chosen on the tuning datasets of
@@ -43,10 +44,10 @@ _MAX_EFFORT = 16
 _HISTORY = 3
 _PASSES = 3
 
-#: Signature of one round's solve: the QUBO, the previous solution's bits
-#: (None in round 1), the effort of a warm start (1, 2, 4, ...) -> (SampleSet,
-#: whether the sampler was warm-started).
-RoundSolver = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None", int], tuple]
+#: Signature of one QUBO call (a :class:`training.sampler.SamplerSession`): the
+#: QUBO, the previous solution's bits (None in round 1), the effort of a warm
+#: start (1, 2, 4, ...) -> (SampleSet, whether the sampler was warm-started).
+SampleQubo = Callable[[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None", int], tuple]
 
 
 @dataclass
@@ -120,13 +121,14 @@ def coefficient_precision(tol: float, C: float) -> float:
 def refine(
     program: DualProgram,
     encoding: Encoding,
-    solve_round: RoundSolver,
+    solve_round: SampleQubo,
     *,
     penalty: float,
     max_iter: int,
     tol: float,
     shrink: float = 0.25,
     polish_rounds: bool = True,
+    multiplier: float = 0.0,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
@@ -137,9 +139,12 @@ def refine(
     loses the previous round's solution. With ``polish_rounds``, every
     round's best solution also names an active set, and the rounds stop as
     soon as the exact optimum on that set meets libsvm's KKT condition at
-    ``tol`` (:func:`qubo.polish.polish`).
+    ``tol`` (:func:`training.polish.polish`). ``multiplier`` is the
+    equality's first multiplier: 0 for a whole dual, the current intercept
+    for a working set's subproblem (where the whole dual's KKT conditions
+    put it), so that its first QUBO already leans the right way.
     """
-    search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients))
+    search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients), multiplier=multiplier)
     trace, infos = [], []
     converged = False
     precision = coefficient_precision(tol, program.C)
@@ -292,9 +297,10 @@ def _extrapolate(
     """
     if not move.any():
         return solution
-    step = program.line_search(solution, move, penalty=penalty, multiplier=multiplier)
+    step = line_search(program, solution, move, penalty=penalty, multiplier=multiplier)
     line = np.clip(solution + step * move, 0.0, program.C)
-    span = program.subspace_search(
+    span = subspace_search(
+        program,
         solution,
         np.column_stack(moves),
         penalty=penalty,

@@ -141,7 +141,7 @@ def _stationary_point(
     system[-1, -1] = 0.0
     rhs = np.empty(free.size + 1)
     rhs[:-1] = -(program.linear[free] + M[np.ix_(free, np.flatnonzero(bound))] @ x[bound])
-    rhs[-1] = -g[bound] @ x[bound]
+    rhs[-1] = program.target - g[bound] @ x[bound]
     start = np.append(x[free], 0.0)
     step = np.linalg.lstsq(system, rhs - system @ start, rcond=_RCOND)[0]
     solution = start + step

@@ -1,0 +1,115 @@
+"""One sampler for a whole fit: every QUBO call of every round and working set goes through it.
+
+It holds the backend, the warm-start options, the fallback to simulated
+annealing (only when asked for) and what each call reported: diagnostics,
+the number of calls and the seconds spent in the sampler.
+"""
+
+from __future__ import annotations
+
+import time
+
+import dimod
+import numpy as np
+
+from backends import (
+    BackendUnavailableError,
+    check_sample_options,
+    get_sampler,
+    split_backend_options,
+)
+from backends.samplers.checks import check_sampleset
+from backends.samplers.diagnostics import SolveDiagnostics, read_diagnostics
+from backends.samplers.warm import warm_start_options
+from training._warnings import warn_at_caller
+from training.settings import SolveSettings
+
+__all__ = ["BackendFallbackWarning", "SamplerSession"]
+
+
+class BackendFallbackWarning(UserWarning):
+    """The requested backend failed and, as asked by ``fallback``, another one was used."""
+
+
+class SamplerSession:
+    """One sample call per refinement round, warm-started where the sampler allows it.
+
+    Holds the sampler for the whole fit; when the backend cannot be reached
+    and ``fallback="sa"`` asks for it, switches to simulated annealing for
+    this and every later round and remembers that it did. Collects each
+    round's diagnostics as the sampler parsed them.
+    """
+
+    def __init__(self, settings: SolveSettings, rng: np.random.RandomState) -> None:
+        self.backend = settings.backend
+        self.num_reads = settings.num_reads
+        self.fallback = settings.fallback
+        self.rng = rng
+        self.fell_back = False
+        self.diagnostics: list[SolveDiagnostics] = []
+        #: Sample calls made, and the seconds spent inside them.
+        self.calls = 0
+        self.seconds = 0.0
+        self.name = (
+            repr(self.backend) if isinstance(self.backend, str) else type(self.backend).__name__
+        )
+        init, self.options = split_backend_options(self.backend, settings.backend_options)
+        failure = None
+        try:
+            self.sampler = get_sampler(self.backend, **init)
+        except BackendUnavailableError as error:
+            failure = error
+        # Handled after the except block, so that no raised error chains to it.
+        if failure is not None:
+            self._fall_back(failure)
+            return
+        check_sample_options(self.sampler, self.options, self.name)
+
+    def _fall_back(self, error: BackendUnavailableError) -> None:
+        if self.fallback != "sa":
+            # The backend said what failed; the estimator says what the user may do.
+            raise BackendUnavailableError(
+                f"{error}; or pass fallback='sa' to fall back to simulated annealing on purpose"
+            )
+        warn_at_caller(
+            f"backend {self.backend!r} failed ({error}); using simulated "
+            "annealing because fallback='sa' was given",
+            BackendFallbackWarning,
+        )
+        self.sampler, self.options, self.fell_back = get_sampler("sa"), {}, True
+        self.name = "'sa'"
+
+    def __call__(
+        self, bqm: dimod.BinaryQuadraticModel, warm_bits, effort: int = 1
+    ) -> tuple[dimod.SampleSet, bool]:
+        seed = int(self.rng.randint(np.iinfo(np.int32).max))
+        started = time.perf_counter()
+        failure = None
+        try:
+            sampleset, warm = self._call(bqm, warm_bits, seed, effort)
+        except BackendUnavailableError as error:
+            if self.fell_back:
+                raise
+            failure = error
+        if failure is not None:  # outside the except block: nothing chains to the failure
+            self._fall_back(failure)
+            sampleset, warm = self._call(bqm, warm_bits, seed, effort)
+        self.diagnostics.append(read_diagnostics(self.sampler, sampleset))
+        self.calls += 1
+        self.seconds += time.perf_counter() - started
+        return sampleset, warm
+
+    def _call(self, bqm, warm_bits, seed: int, effort: int) -> tuple[dimod.SampleSet, bool]:
+        parameters = self.sampler.parameters
+        defaults = {}
+        if "num_reads" in parameters:
+            defaults["num_reads"] = self.num_reads
+        if "seed" in parameters:
+            defaults["seed"] = seed
+        warm = None
+        if warm_bits is not None:
+            reads = defaults.get("num_reads", 1)
+            warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads, effort=effort)
+        options = {**defaults, **(warm or {}), **self.options}
+        answer = self.sampler.sample(bqm, **options)
+        return check_sampleset(answer, bqm, self.name), warm is not None

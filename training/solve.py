@@ -1,0 +1,280 @@
+"""Solving a dual on a backend: the one contract between the estimators and the training.
+
+Two ways, one result type. A dual that fits one working set runs the
+refinement rounds on its whole QUBO (:func:`solve_program`); a larger one
+is decomposed into working sets, each subproblem solved by the same rounds
+(:func:`solve_decomposed`). Both return a frozen :class:`QuboSolution`;
+the combination of its rows into one model is the estimator's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import dimod
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.exceptions import ConvergenceWarning
+
+from backends import BackendCapacityError
+from backends.samplers.diagnostics import SolveDiagnostics
+from backends.samplers.exact import MAX_EXACT_VARIABLES, BoundedExactSolver
+from backends.samplers.warm import warm_start_kind
+from qubo import DualProgram, Encoding, KernelDual
+from training._warnings import warn_at_caller
+from training.rounds import Refinement, refine
+from training.sampler import SamplerSession
+from training.settings import SolveSettings
+from training.working_sets import Decomposition, decompose
+
+__all__ = [
+    "SA_WORKING_SET",
+    "QuboSolution",
+    "resolve_working_set_size",
+    "solve_decomposed",
+    "solve_program",
+]
+
+#: Coefficients per working set on samplers without a capacity of their own
+#: ("sa", "tabu", "steepest", a user's sampler): 44 coefficients, 88 QUBO
+#: variables at 2 bits. Chosen on the tuning group (make_friedman1 is not in
+#: it: the smooth 2-D "sine" and diabetes) with
+#: experiments/benchmarks/scaling.py --choose-size; see the README.
+SA_WORKING_SET = 44
+
+
+@dataclass(frozen=True)
+class QuboSolution:
+    """What solving one dual produced.
+
+    Attributes
+    ----------
+    coefficients : ndarray of shape (n_rows, n_coefficients)
+        The last round's samples (with its start), lowest energy first; a
+        decomposed fit has one row, the outer loop's result.
+    energies : ndarray of shape (n_rows,)
+        Their QUBO energies (a decomposed fit: the dual objective).
+    n_variables : int
+        Variables of the largest QUBO any call solved.
+    n_iter : int
+        Refinement rounds run, or outer iterations of a decomposed fit.
+    converged : bool
+        Whether the stopping rule was met before ``max_iter``.
+    trace : mapping of str to ndarray
+        One array per round (whole QUBO) or per outer iteration (decomposed).
+    diagnostics : tuple of SolveDiagnostics
+        What the sampler reported, one per QUBO call.
+    info : mapping
+        The last call's ``SampleSet.info``, as the sampler wrote it.
+    sampler : dimod.Sampler
+        The sampler that solved the QUBOs.
+    warm_start : str or None
+        How later rounds started from the previous solution.
+    fallback_used : bool
+        Whether simulated annealing replaced the requested backend.
+    qubo_calls : int
+        Sample calls made.
+    sampler_seconds : float
+        Seconds spent inside the sampler.
+    gradient : ndarray or None
+        A decomposed fit's final dual gradient ``Q z + p`` (its intercept's source).
+    working_set_size : int or None
+        Coefficients per working set of a decomposed fit.
+    """
+
+    coefficients: NDArray[np.float64]
+    energies: NDArray[np.float64]
+    n_variables: int
+    n_iter: int
+    converged: bool
+    trace: Mapping[str, NDArray]
+    diagnostics: tuple[SolveDiagnostics, ...]
+    info: Mapping
+    sampler: dimod.Sampler
+    warm_start: str | None
+    fallback_used: bool
+    qubo_calls: int = 0
+    sampler_seconds: float = 0.0
+    gradient: NDArray[np.float64] | None = field(default=None)
+    working_set_size: int | None = None
+
+
+def resolve_working_set_size(
+    settings: SolveSettings, sampler: dimod.Sampler, n_bits: int, n_coefficients: int
+) -> int:
+    """Coefficients per working set: the user's, or what one call of the backend holds.
+
+    "auto" gives a QPU's clique capacity divided by ``n_bits``, the exact
+    solver's 24 variables likewise, the whole dual for Leap's hybrid solver
+    (it takes large QUBOs) and :data:`SA_WORKING_SET` for every other sampler.
+    A size whose QUBO exceeds a QPU's clique is refused here, before any call.
+    """
+    capacity = _variable_capacity(sampler)
+    if settings.working_set_size == "auto":
+        if capacity is None:
+            hybrid = type(sampler).__name__ == "HybridSampler"
+            return n_coefficients if hybrid else SA_WORKING_SET
+        return max(2, capacity // n_bits)
+    size = int(settings.working_set_size)
+    variables = min(size, n_coefficients) * n_bits
+    if capacity is not None and variables > capacity:
+        raise BackendCapacityError(
+            f"working_set_size={size} with n_bits={n_bits} gives QUBOs of {variables} "
+            f"variables, but one call of this backend holds at most {capacity}; use "
+            f"working_set_size <= {capacity // n_bits} or 'auto'"
+        )
+    return size
+
+
+def _variable_capacity(sampler: dimod.Sampler) -> int | None:
+    if isinstance(sampler, BoundedExactSolver):
+        return MAX_EXACT_VARIABLES
+    capacity = getattr(type(sampler), "capacity", None)
+    return int(sampler.capacity) if isinstance(capacity, property) else None
+
+
+def solve_program(
+    program: DualProgram,
+    encoding: Encoding,
+    settings: SolveSettings,
+    session: SamplerSession,
+    *,
+    owner: str,
+) -> QuboSolution:
+    """Refine ``program``'s whole QUBO on the session's backend; ``owner`` names the estimator."""
+    result = _refine(program, encoding, settings, session, owner)
+    if not result.converged and settings.max_iter > 1:
+        warn_at_caller(
+            f"{owner} stopped after max_iter={settings.max_iter} refinement rounds before "
+            f"reaching tol={settings.tol}; raise max_iter or tol",
+            ConvergenceWarning,
+        )
+    return QuboSolution(
+        coefficients=_frozen(result.coefficients),
+        energies=_frozen(result.energies),
+        n_variables=result.n_variables,
+        n_iter=result.n_iter,
+        converged=result.converged,
+        trace=MappingProxyType(_round_trace(result)),
+        diagnostics=tuple(session.diagnostics),
+        info=MappingProxyType(dict(result.infos[-1])),
+        sampler=session.sampler,
+        warm_start=warm_start_kind(session.sampler) if result.n_iter > 1 else None,
+        fallback_used=session.fell_back,
+        qubo_calls=session.calls,
+        sampler_seconds=session.seconds,
+    )
+
+
+def solve_decomposed(
+    dual: KernelDual,
+    columns: Callable[[NDArray[np.intp]], NDArray[np.float64]],
+    encoding: Encoding,
+    settings: SolveSettings,
+    session: SamplerSession,
+    *,
+    size: int,
+    max_outer: int,
+    owner: str,
+) -> QuboSolution:
+    """Optimise ``dual`` one working set of ``size`` coefficients at a time, each on the backend."""
+    largest, rounds, infos = 0, [], [{}]
+
+    def solve(program: DualProgram, start: NDArray[np.float64], multiplier: float) -> tuple:
+        nonlocal largest
+        calls = session.calls
+        result = _refine(program, encoding, settings, session, owner, multiplier)
+        largest = max(largest, result.n_variables)
+        rounds.append(result.n_iter)
+        infos[0] = result.infos[-1]
+        polished = bool(result.trace[-1].polished)
+        return result.coefficients[0], session.calls - calls, polished
+
+    outcome = decompose(
+        dual,
+        columns,
+        solve,
+        size=size,
+        tol=settings.tol,
+        max_iter=max_outer,
+        complementarity=settings.complementarity,
+    )
+    if not outcome.converged:
+        warn_at_caller(
+            f"{owner} stopped after {outcome.n_iter} working sets with libsvm's KKT violation "
+            f"at {outcome.kkt_violation:.3g} > tol={settings.tol}; the subproblems stopped "
+            "lowering the dual: raise tol, num_reads or the backend's effort",
+            ConvergenceWarning,
+        )
+    z = dual.canonical(outcome.coefficients)
+    return QuboSolution(
+        coefficients=_frozen(z[None, :]),
+        energies=_frozen(np.array([dual.objective(z, outcome.gradient)])),
+        n_variables=largest,
+        n_iter=outcome.n_iter,
+        converged=outcome.converged,
+        trace=MappingProxyType(_outer_trace(outcome, rounds)),
+        diagnostics=tuple(session.diagnostics),
+        info=MappingProxyType(dict(infos[0])),
+        sampler=session.sampler,
+        warm_start=warm_start_kind(session.sampler) if max(rounds, default=0) > 1 else None,
+        fallback_used=session.fell_back,
+        qubo_calls=session.calls,
+        sampler_seconds=session.seconds,
+        gradient=_frozen(outcome.gradient),
+        working_set_size=size,
+    )
+
+
+def _refine(
+    program: DualProgram,
+    encoding: Encoding,
+    settings: SolveSettings,
+    session: SamplerSession,
+    owner: str,
+    multiplier: float = 0.0,
+) -> Refinement:
+    try:
+        return refine(
+            program,
+            encoding,
+            session,
+            penalty=settings.penalty,
+            max_iter=settings.max_iter,
+            tol=settings.tol,
+            polish_rounds=settings.polish,
+            multiplier=multiplier,
+        )
+    except BackendCapacityError as error:
+        raise BackendCapacityError(
+            f"{owner} with n_bits={encoding.n_bits} builds a QUBO of "
+            f"{program.n_coefficients * encoding.n_bits} variables from "
+            f"{program.n_coefficients} coefficients: {error}. Remedies: a smaller "
+            "working_set_size, fewer bits (n_bits), Leap's hybrid solver "
+            "(backend='hybrid'), or simulated annealing (backend='sa')"
+        ) from None
+
+
+def _frozen(array: NDArray) -> NDArray:
+    array = np.array(array)
+    array.flags.writeable = False
+    return array
+
+
+def _round_trace(result: Refinement) -> dict[str, NDArray]:
+    """The per-round trace as one array per quantity."""
+    fields = ("energy", "dual_objective", "constraint_violation", "box_width", "seconds")
+    trace = {name: np.array([getattr(r, name) for r in result.trace]) for name in fields}
+    for flag in ("warm_start", "polished"):
+        trace[flag] = np.array([getattr(r, flag) for r in result.trace])
+    return trace
+
+
+def _outer_trace(outcome: Decomposition, rounds: list[int]) -> dict[str, NDArray]:
+    """The per-outer-iteration trace as one array per quantity."""
+    fields = ("kkt_violation", "dual_objective", "qubo_calls", "seconds", "polished", "accepted")
+    trace = {name: np.array([getattr(r, name) for r in outcome.trace]) for name in fields}
+    trace["rounds"] = np.array(rounds[: outcome.n_iter], dtype=np.int64)
+    return trace

@@ -1,0 +1,246 @@
+"""Working-set decomposition: the whole dual, one QPU-sized subproblem at a time.
+
+The dual in libsvm's form, ``min 1/2 z^T Q z + p^T z`` with ``0 <= z <= C``
+and ``s^T z = 0`` (:class:`qubo.KernelDual`), is optimised over a working
+set ``W`` of coefficients at a time, every other coefficient held fixed
+(Joachims' SVMlight; libsvm is the case ``|W| = 2``). The subproblem is a
+:class:`qubo.DualProgram` of the same kind as the whole dual, so the
+annealer solves it through the refinement rounds and the polish, and its
+QUBO has ``|W| * n_bits`` variables whatever N is. The gradient
+``G = Q z + p`` is kept up to date from the working set's kernel columns
+alone (``G += Q[:, W] dz_W``), so the ``N x N`` matrix is never formed.
+
+Stopping rule: libsvm's. With ``v = -s * G``, ``I_up`` the coefficients
+that may move up along ``s`` and ``I_low`` those that may move down, the
+KKT conditions hold to ``tol`` when ``max_{I_up} v - min_{I_low} v <= tol``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from qubo import DualProgram, KernelDual
+
+__all__ = ["Decomposition", "OuterRecord", "decompose", "select_working_set"]
+
+#: Share of a working set kept from the previous one (SVMlight keeps half):
+#: it damps the zig-zag of coefficients that two sets pull both ways.
+_KEEP = 0.5
+
+#: Outer iterations in a row whose subproblem did not lower the dual before the
+#: loop gives up (the sampler returned worse than the start each time).
+_MAX_STALLS = 5
+
+
+@dataclass
+class OuterRecord:
+    """One outer iteration: the KKT violation before it and what its subproblem cost."""
+
+    kkt_violation: float
+    dual_objective: float
+    qubo_calls: int
+    seconds: float
+    polished: bool
+    accepted: bool
+
+
+@dataclass
+class Decomposition:
+    """The outcome of the outer loop: coefficients, gradient and trace."""
+
+    coefficients: NDArray[np.float64]
+    gradient: NDArray[np.float64]
+    n_iter: int
+    converged: bool
+    kkt_violation: float
+    trace: list[OuterRecord] = field(default_factory=list)
+
+
+#: Solves one subproblem: program, start, the equality's multiplier estimate ->
+#: (new coefficients, QUBO calls, polished).
+SubproblemSolver = Callable[[DualProgram, NDArray[np.float64]], tuple]
+
+
+def kkt_gap(
+    dual: KernelDual, z: NDArray[np.float64], gradient: NDArray[np.float64]
+) -> tuple[float, NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
+    """libsvm's ``max_{I_up} v - min_{I_low} v`` with ``v = -s * G``, and ``v``, ``I_up``, ``I_low``."""
+    v = -dual.signs * gradient
+    up, low = dual.movable(z)
+    gap = float(v[up].max(initial=-np.inf) - v[low].min(initial=np.inf))
+    return max(gap, 0.0), v, up, low
+
+
+def select_working_set(
+    v: NDArray[np.float64],
+    up: NDArray[np.bool_],
+    low: NDArray[np.bool_],
+    size: int,
+    previous: NDArray[np.intp],
+    tol: float,
+) -> NDArray[np.intp]:
+    """Maximal violating pairs, topped up with part of the previous working set.
+
+    Takes up to ``size * (1 - _KEEP) / 2`` coefficients with the largest
+    ``v`` in ``I_up`` and as many with the smallest ``v`` in ``I_low`` (the
+    most violating pairs first), then fills the set from the previous one,
+    and from further violators if that is not enough. Only coefficients
+    that take part in a violating pair (``v`` above ``min_{I_low} v + tol``
+    in ``I_up``, below ``max_{I_up} v - tol`` in ``I_low``) are chosen as new.
+
+    Examples
+    --------
+    >>> v = np.array([3.0, 2.0, 1.0, 0.0])
+    >>> every = np.ones(4, dtype=bool)
+    >>> select_working_set(v, every, every, 2, np.array([], dtype=np.intp), 1e-3).tolist()
+    [0, 3]
+    """
+    n_new = max(2, int(round(size * (1 - _KEEP))))
+    up_idx, low_idx = np.flatnonzero(up), np.flatnonzero(low)
+    up_order = up_idx[np.argsort(-v[up_idx], kind="stable")]
+    low_order = low_idx[np.argsort(v[low_idx], kind="stable")]
+    top, bottom = v[up_order[0]], v[low_order[0]]
+    up_order = up_order[v[up_order] > bottom + tol]
+    low_order = low_order[v[low_order] < top - tol]
+    chosen = _interleave(up_order, low_order, n_new)
+    if chosen.size < size:
+        kept = previous[~np.isin(previous, chosen)]
+        chosen = np.concatenate([chosen, kept[: size - chosen.size]])
+    if chosen.size < size:
+        rest = _interleave(up_order, low_order, size + chosen.size)
+        rest = rest[~np.isin(rest, chosen)]
+        chosen = np.concatenate([chosen, rest[: size - chosen.size]])
+    return np.sort(chosen)
+
+
+def _interleave(first: NDArray[np.intp], second: NDArray[np.intp], size: int) -> NDArray[np.intp]:
+    """Alternate the two orders (each pair once), without repeats, up to ``size`` entries."""
+    merged = np.empty(first.size + second.size, dtype=np.intp)
+    common = min(first.size, second.size)
+    merged[: 2 * common : 2], merged[1 : 2 * common : 2] = first[:common], second[:common]
+    merged[2 * common :] = first[common:] if first.size > common else second[common:]
+    _, index = np.unique(merged, return_index=True)
+    return merged[np.sort(index)][:size]
+
+
+def subprogram(
+    dual: KernelDual,
+    working_set: NDArray[np.intp],
+    z: NDArray[np.float64],
+    gradient: NDArray[np.float64],
+    gram_block: NDArray[np.float64],
+    complementarity: float = 0.0,
+) -> DualProgram:
+    """The dual over ``z_W``, every other coefficient fixed: a program of the same kind.
+
+    ``min 1/2 z_W^T Q_WW z_W + (G_W - Q_WW z_W)^T z_W`` subject to
+    ``0 <= z_W <= C`` and ``s_W^T z_W = s_W^T z_W(old) - s^T z``: the
+    target also removes whatever violation of the whole equality earlier
+    subproblems left (at most their stopping tolerance), so that it never
+    accumulates over thousands of them. Its objective differs from the
+    whole dual's by a constant.
+
+    QSVR's ``complementarity`` penalty ``mu alpha_n alpha*_n`` joins the
+    quadratic term of every pair inside ``W``, shaping the landscape the
+    annealer sees as in a whole QUBO; it is zero at the optimum (which
+    keeps one of each pair at 0), so the optimum is the same.
+    """
+    hessian = dual.hessian_block(working_set, gram_block)
+    z_w = z[working_set]
+    s_w = dual.signs[working_set]
+    linear = gradient[working_set] - hessian @ z_w
+    pairs = dual.pairs_within(working_set)
+    if complementarity and pairs is not None:
+        hessian[pairs[:, 0], pairs[:, 1]] += complementarity
+        hessian[pairs[:, 1], pairs[:, 0]] += complementarity
+    return DualProgram(
+        hessian,
+        linear,
+        s_w.astype(float),
+        dual.C,
+        penalty_scale=dual.penalty_scale,
+        pairs=pairs,
+        target=float(s_w @ z_w - dual.signs @ z),
+    )
+
+
+def decompose(
+    dual: KernelDual,
+    columns: Callable[[NDArray[np.intp]], NDArray[np.float64]],
+    solve: SubproblemSolver,
+    *,
+    size: int,
+    tol: float,
+    max_iter: int,
+    complementarity: float = 0.0,
+) -> Decomposition:
+    """Optimise ``dual`` one working set of ``size`` coefficients at a time.
+
+    ``columns(points)`` returns the kernel columns ``K[:, points]``;
+    ``solve(program, start)`` solves a subproblem on the backend and
+    returns the new coefficients, the QUBO calls it made and whether the
+    polish certified it. A certified answer is the subproblem's optimum and
+    is always taken (it also closes whatever equality violation the start
+    carried); any other is taken only when it lowers the dual (the sampler
+    may return worse than the start). The loop ends
+    on libsvm's condition at ``tol``, after ``max_iter`` outer iterations,
+    or when ``_MAX_STALLS`` subproblems in a row were refused.
+    """
+    z = np.zeros(dual.n_coefficients)
+    gradient = dual.linear.astype(float).copy()
+    previous = np.empty(0, dtype=np.intp)
+    trace: list[OuterRecord] = []
+    stalls, converged = 0, False
+    gap, v, up, low = kkt_gap(dual, z, gradient)
+    while len(trace) < max_iter and stalls < _MAX_STALLS:
+        if gap <= tol:
+            converged = True
+            break
+        started = time.perf_counter()
+        working_set = select_working_set(v, up, low, size, previous, tol)
+        points = dual.points[working_set]
+        block = columns(points)
+        program = subprogram(dual, working_set, z, gradient, block[points], complementarity)
+        start = z[working_set]
+        new, calls, polished = solve(program, start, _multiplier(v, up, low))
+        accepted = polished or _lowers(program, start, new, tol)
+        if accepted:
+            gradient += dual.column_product(block, working_set, new - start)
+            z[working_set] = new
+        stalls = 0 if accepted else stalls + 1
+        previous = working_set
+        trace.append(
+            OuterRecord(gap, dual.objective(z, gradient), calls, time.perf_counter() - started,
+                        polished, accepted)
+        )  # fmt: skip
+        gap, v, up, low = kkt_gap(dual, z, gradient)
+    converged = converged or gap <= tol
+    return Decomposition(z, gradient, len(trace), converged, gap, trace)
+
+
+def _multiplier(v: NDArray[np.float64], up: NDArray[np.bool_], low: NDArray[np.bool_]) -> float:
+    """The equality's multiplier the KKT conditions imply: the middle of ``[max_up v, min_low v]``.
+
+    At the optimum ``G_t + mu s_t = 0`` for every free coefficient, that is
+    ``mu = v_t``, the intercept; before it, the middle of the violating
+    interval is the best estimate.
+    """
+    ends = [x for x in (v[up].max(initial=-np.inf), v[low].min(initial=np.inf)) if np.isfinite(x)]
+    return float(np.mean(ends)) if ends else 0.0
+
+
+def _lowers(
+    program: DualProgram, start: NDArray[np.float64], new: NDArray[np.float64], tol: float
+) -> bool:
+    """Whether ``new`` lowers the subproblem's dual without breaking its equality.
+
+    The equality may be off by what the subproblem's own stopping rule
+    allows; the next subproblem's target removes it.
+    """
+    lower = float(program.objective(new)) < float(program.objective(start))
+    return lower and abs(float(program.violation(new))) <= tol * program.C
