@@ -11,7 +11,7 @@ from qml import QSVC, QSVR
 def test_a_qubo_over_the_limit_is_refused_with_size_limit_and_remedies(monkeypatch):
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "1M")
     X = np.random.default_rng(0).normal(size=(60, 3))
-    model = QSVR(n_bits=2)
+    model = QSVR(n_bits=2, working_set_size=120)  # one whole QUBO, as the user asks
     with pytest.raises(
         MemoryLimitError,
         match=r"QSVR with n_bits=2 builds a dense QUBO of 240 variables \(120 coefficients\)"
@@ -21,14 +21,30 @@ def test_a_qubo_over_the_limit_is_refused_with_size_limit_and_remedies(monkeypat
         model.fit(X, X[:, 0])
     assert not [k for k in vars(model) if k.endswith("_")]
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "4M")  # the user raises the limit
-    assert QSVR(n_bits=2, max_iter=2, random_state=0).fit(X, X[:, 0]).n_iter_[0] == 2
+    whole = QSVR(n_bits=2, max_iter=2, working_set_size=120, random_state=0).fit(X, X[:, 0])
+    assert whole.n_iter_[0] == 2
+
+
+def test_a_decomposed_fit_is_guarded_by_its_cache_not_by_n_squared(monkeypatch):
+    """20,000 points: a dense QUBO would need 77 GB, the decomposed fit its cache and O(N)."""
+    X = np.random.default_rng(0).normal(size=(20_000, 2))
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "50M")
+    with pytest.raises(
+        MemoryLimitError, match=r"QSVR on 20000 points with cache_size=200\.0 MB.*smaller cache_size"
+    ):
+        QSVR().fit(X, X[:, 0])
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "40M")  # the guard counts the cache, not 3.2 GB of Gram
+    model = QSVR(cache_size=10)
+    model._resolve_kernel(X)
+    columns = model._kernel_columns(X, 88)
+    assert columns.nbytes <= 10 * 2**20 and columns.capacity == 10 * 2**20 // (8 * 20_000)
 
 
 def test_qsvc_checks_every_pair(monkeypatch):
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "100K")
     X = np.random.default_rng(1).normal(size=(60, 2))
     with pytest.raises(MemoryLimitError, match=r"QSVC with n_bits=2 builds a dense QUBO of 120"):
-        QSVC().fit(X, (X[:, 0] > 0).astype(int))
+        QSVC(working_set_size=60).fit(X, (X[:, 0] > 0).astype(int))
 
 
 def test_a_statevector_batch_over_the_limit_is_refused(monkeypatch):

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR
 from qubo import DualProgram, svc_program, svr_program
-from qubo.polish import polish
+from training.polish import polish
 
 
 def _breast_cancer(n, seed=0):

@@ -23,7 +23,8 @@ from qubo import (
     svc_dual_objective,
     svr_dual_objective,
 )
-from qubo.refine import next_box
+from training.searches import line_search, subspace_search
+from training.trust_region import next_box
 
 
 def _random_box(rng, n, C, n_bits, base):
@@ -290,7 +291,7 @@ def test_line_search_is_the_exact_minimiser_along_the_line_in_the_box(rng):
     program = _random_program(rng, 6)
     for _ in range(20):
         start, direction = rng.uniform(0, 2, size=6), rng.normal(size=6)
-        step = program.line_search(start, direction, penalty=0.5, multiplier=0.3)
+        step = line_search(program, start, direction, penalty=0.5, multiplier=0.3)
         up = np.where(direction > 0, (2 - start) / direction, np.inf)
         down = np.where(direction < 0, -start / direction, np.inf)
         limit = min(up.min(), down.min())
@@ -310,7 +311,7 @@ def test_subspace_search_is_exact_inside_the_box_and_never_worse(rng):
     linear = -wide.hessian @ rng.uniform(45, 55, size=n)
     program = DualProgram(wide.hessian, linear, wide.constraint, 100.0)
     start, D = rng.uniform(45, 55, size=n), rng.normal(size=(n, 3))
-    found = program.subspace_search(start, D, penalty=0.0, passes=1)
+    found = subspace_search(program, start, D, penalty=0.0, passes=1)
     M = program.hessian
     exact = start + D @ np.linalg.solve(D.T @ M @ D, -D.T @ (M @ start + linear))
     assert np.all((exact > 0) & (exact < 100))
@@ -318,7 +319,7 @@ def test_subspace_search_is_exact_inside_the_box_and_never_worse(rng):
     tight = _random_program(rng, n, C=1.0)  # bounds bind: a feasible point no higher than the start
     for _ in range(20):
         start = rng.uniform(0, 1, size=n)
-        found = tight.subspace_search(start, rng.normal(size=(n, 2)), penalty=0.2)
+        found = subspace_search(tight, start, rng.normal(size=(n, 2)), penalty=0.2)
         assert np.all((found >= 0) & (found <= 1))
         assert tight.augmented(found, penalty=0.2) <= tight.augmented(start, penalty=0.2)
 

@@ -54,7 +54,7 @@ class KernelColumns:
     >>> X = np.arange(6.0).reshape(3, 2)
     >>> columns = KernelColumns(lambda A, B: A @ B.T, X, cache_bytes=10**6, name="linear")
     >>> columns([2, 0]).tolist()
-    [[1.0, 1.0], [13.0, 3.0], [25.0, 5.0]]
+    [[5.0, 1.0], [23.0, 3.0], [41.0, 5.0]]
     >>> columns.computed
     2
     """

@@ -129,6 +129,7 @@ def refine(
     shrink: float = 0.25,
     polish_rounds: bool = True,
     multiplier: float = 0.0,
+    start: NDArray[np.float64] | None = None,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
@@ -143,6 +144,8 @@ def refine(
     equality's first multiplier: 0 for a whole dual, the current intercept
     for a working set's subproblem (where the whole dual's KKT conditions
     put it), so that its first QUBO already leans the right way.
+    ``start`` (a subproblem's current coefficients, off the grid) competes
+    with round 1's samples, so that the rounds never end above it.
     """
     search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients), multiplier=multiplier)
     trace, infos = [], []
@@ -155,6 +158,8 @@ def refine(
         sampleset, warm = solve_round(bqm, warm_bits, search.effort)
         infos.append(dict(sampleset.info))
         result = _ranked(sampleset, bqm, search.box, warm_bits)
+        if start is not None and search.centre is None:
+            result = _with_start(program, result, start, penalty, search.multiplier)
         sample_energy = float(result.energies[0])
         polished = polish(program, result.solution, atol=precision) if polish_rounds else None
         if polished is not None and polished.optimal(tol):
@@ -215,6 +220,26 @@ def _ranked(
     rows, energies = rows[order], energies[order]
     start = rows[0] if start is None else start
     return _Round(rows=rows, energies=energies, start=start, start_energy=float(start_energy))
+
+
+def _with_start(
+    program: DualProgram,
+    result: _Round,
+    start: NDArray[np.float64],
+    penalty: float,
+    multiplier: float,
+) -> _Round:
+    """Round 1's samples with the given start among them, ranked by the augmented dual.
+
+    The QUBO's energy of a grid point is the augmented dual at its
+    coefficients (the builder's identity), so an off-grid start is ranked
+    by evaluating that dual directly.
+    """
+    energy = float(program.augmented(start, penalty=penalty, multiplier=multiplier))
+    rows = np.vstack([result.rows, start])
+    energies = np.append(result.energies, energy)
+    order = np.argsort(energies, kind="stable")
+    return _Round(rows=rows[order], energies=energies[order], start=start, start_energy=energy)
 
 
 def _with_optimum(

@@ -10,7 +10,7 @@ the combination of its rows into one model is the estimator's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import dimod
@@ -42,7 +42,7 @@ __all__ = [
 #: variables at 2 bits. Chosen on the tuning group (make_friedman1 is not in
 #: it: the smooth 2-D "sine" and diabetes) with
 #: experiments/benchmarks/scaling.py --choose-size; see the README.
-SA_WORKING_SET = 44
+SA_WORKING_SET = 88
 
 
 @dataclass(frozen=True)
@@ -106,17 +106,20 @@ def resolve_working_set_size(
 ) -> int:
     """Coefficients per working set: the user's, or what one call of the backend holds.
 
-    "auto" gives a QPU's clique capacity divided by ``n_bits``, the exact
-    solver's 24 variables likewise, the whole dual for Leap's hybrid solver
-    (it takes large QUBOs) and :data:`SA_WORKING_SET` for every other sampler.
-    A size whose QUBO exceeds a QPU's clique is refused here, before any call.
+    "auto" gives a QPU's clique capacity divided by ``n_bits``, the whole
+    dual for Leap's hybrid solver (it takes large QUBOs) and for the exact
+    solver (a check of small problems by brute force, which refuses more
+    than 24 variables: enumerating even that many for each of thousands of
+    working sets would take hours), and :data:`SA_WORKING_SET` for every
+    other sampler. A size whose QUBO exceeds what one call holds (a QPU's
+    clique, the exact solver's 24 variables) is refused here, before any call.
     """
     capacity = _variable_capacity(sampler)
     if settings.working_set_size == "auto":
-        if capacity is None:
-            hybrid = type(sampler).__name__ == "HybridSampler"
-            return n_coefficients if hybrid else SA_WORKING_SET
-        return max(2, capacity // n_bits)
+        whole = isinstance(sampler, BoundedExactSolver) or type(sampler).__name__ == "HybridSampler"
+        if whole:
+            return n_coefficients
+        return SA_WORKING_SET if capacity is None else max(2, capacity // n_bits)
     size = int(settings.working_set_size)
     variables = min(size, n_coefficients) * n_bits
     if capacity is not None and variables > capacity:
@@ -182,10 +185,13 @@ def solve_decomposed(
     """Optimise ``dual`` one working set of ``size`` coefficients at a time, each on the backend."""
     largest, rounds, infos = 0, [], [{}]
 
-    def solve(program: DualProgram, start: NDArray[np.float64], multiplier: float) -> tuple:
+    def solve(
+        program: DualProgram, start: NDArray[np.float64], multiplier: float, tol: float
+    ) -> tuple:
         nonlocal largest
         calls = session.calls
-        result = _refine(program, encoding, settings, session, owner, multiplier)
+        sub_settings = replace(settings, tol=tol)
+        result = _refine(program, encoding, sub_settings, session, owner, multiplier, start)
         largest = max(largest, result.n_variables)
         rounds.append(result.n_iter)
         infos[0] = result.infos[-1]
@@ -235,6 +241,7 @@ def _refine(
     session: SamplerSession,
     owner: str,
     multiplier: float = 0.0,
+    start: NDArray[np.float64] | None = None,
 ) -> Refinement:
     try:
         return refine(
@@ -246,6 +253,7 @@ def _refine(
             tol=settings.tol,
             polish_rounds=settings.polish,
             multiplier=multiplier,
+            start=start,
         )
     except BackendCapacityError as error:
         raise BackendCapacityError(

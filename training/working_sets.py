@@ -32,6 +32,12 @@ __all__ = ["Decomposition", "OuterRecord", "decompose", "select_working_set"]
 #: it damps the zig-zag of coefficients that two sets pull both ways.
 _KEEP = 0.5
 
+#: A subproblem is solved to this fraction of the whole dual's current KKT
+#: violation (never finer than ``tol``): early working sets need descent, not
+#: precision, as in inexact Newton methods.
+_INEXACT = 0.3
+_FLOOR = 0.1
+
 #: Outer iterations in a row whose subproblem did not lower the dual before the
 #: loop gives up (the sampler returned worse than the start each time).
 _MAX_STALLS = 5
@@ -61,8 +67,8 @@ class Decomposition:
     trace: list[OuterRecord] = field(default_factory=list)
 
 
-#: Solves one subproblem: program, start, the equality's multiplier estimate ->
-#: (new coefficients, QUBO calls, polished).
+#: Solves one subproblem: program, start, the equality's multiplier estimate,
+#: the tolerance -> (new coefficients, QUBO calls, polished).
 SubproblemSolver = Callable[[DualProgram, NDArray[np.float64]], tuple]
 
 
@@ -187,32 +193,37 @@ def decompose(
     polish certified it. A certified answer is the subproblem's optimum and
     is always taken (it also closes whatever equality violation the start
     carried); any other is taken only when it lowers the dual (the sampler
-    may return worse than the start). The loop ends
+    may return worse than the start). After a refusal the next working set
+    is half as large (down to libsvm's 2): a smaller subproblem is better
+    conditioned, and its flat valleys are short enough for the annealer
+    to follow; after an acceptance the size doubles back. The loop ends
     on libsvm's condition at ``tol``, after ``max_iter`` outer iterations,
-    or when ``_MAX_STALLS`` subproblems in a row were refused.
+    or when ``_MAX_STALLS`` subproblems of 2 coefficients in a row were refused.
     """
     z = np.zeros(dual.n_coefficients)
     gradient = dual.linear.astype(float).copy()
     previous = np.empty(0, dtype=np.intp)
     trace: list[OuterRecord] = []
-    stalls, converged = 0, False
+    stalls, converged, current = 0, False, size
     gap, v, up, low = kkt_gap(dual, z, gradient)
     while len(trace) < max_iter and stalls < _MAX_STALLS:
         if gap <= tol:
             converged = True
             break
         started = time.perf_counter()
-        working_set = select_working_set(v, up, low, size, previous, tol)
+        working_set = select_working_set(v, up, low, current, previous, tol)
         points = dual.points[working_set]
         block = columns(points)
         program = subprogram(dual, working_set, z, gradient, block[points], complementarity)
         start = z[working_set]
-        new, calls, polished = solve(program, start, _multiplier(v, up, low))
-        accepted = polished or _lowers(program, start, new, tol)
+        sub_tol = max(_FLOOR * tol, _INEXACT * gap)
+        new, calls, polished = solve(program, start, _multiplier(v, up, low), sub_tol)
+        accepted = polished or _lowers(program, start, new, sub_tol)
         if accepted:
             gradient += dual.column_product(block, working_set, new - start)
             z[working_set] = new
-        stalls = 0 if accepted else stalls + 1
+        stalls = 0 if accepted else stalls + (current == 2)
+        current = min(size, 2 * current) if accepted else max(2, current // 2)
         previous = working_set
         trace.append(
             OuterRecord(gap, dual.objective(z, gradient), calls, time.perf_counter() - started,
