@@ -50,13 +50,34 @@ ROUND_PARAMETERS = """\
         After every round, take the active set the round's best solution
         names (each coefficient at 0, at C or free) and solve the KKT system
         of the dual on it, one linear system of the free coefficients
-        (:func:`qubo.polish.polish`). When the result is feasible and meets
+        (:func:`training.polish.polish`). When the result is feasible and meets
         libsvm's stopping condition at ``tol`` it is the optimum: it becomes
         the first solution and the rounds stop. The annealer decides the
         active set, the combinatorial part of the problem; the polish only
         resolves the continuous values on it, and fails (the rounds go on)
         when the annealer's set is wrong. False runs the annealer's rounds
-        alone."""
+        alone.
+    working_set_size : int >= 2 or "auto", default="auto"
+        Coefficients per working set. A dual with more coefficients than this
+        (QSVR: ``2 * n_samples``, QSVC: the samples of a pair of classes) is
+        decomposed as libsvm and SVMlight do: an outer loop picks the
+        coefficients that violate the KKT conditions most, the annealer
+        solves the dual over them with every other coefficient fixed (the
+        rounds and the polish above, a QUBO of ``working_set_size * n_bits``
+        variables whatever N is), and the gradient is updated from their
+        kernel columns only; the fit stops on libsvm's condition (the most
+        violating pair within ``tol``). "auto" sizes each QUBO to the
+        backend: the clique capacity for "qpu" and "mock-qpu" (88
+        coefficients at 2 bits on an Advantage), 88 coefficients for "sa",
+        "tabu", "steepest" and other samplers (measured, see the README),
+        and the whole dual for "exact" and "hybrid". A dual that fits is
+        solved as one QUBO, as before. A size whose QUBO exceeds a QPU's
+        clique is refused before any call.
+    cache_size : float, default=200.0
+        Megabytes of kernel columns a decomposed fit keeps (libsvm's
+        ``cache_size``): it computes the columns its working sets need,
+        never the ``N x N`` Gram matrix, and the memory guard counts this
+        cache instead of ``N**2``."""
 
 RUN_PARAMETERS = """\
     fallback : {"sa"} or None, default=None
@@ -71,7 +92,11 @@ SOLVE_ATTRIBUTES = """\
     encoding_ : qubo.Encoding
         The encoding used.
     n_qubo_variables_ : ndarray of shape {{programs}}
-        Variables of each QUBO (every round of a program has the same size).
+        Variables of the largest QUBO any call solved, per dual program
+        (every round of a whole program has the same size).
+    working_set_size_ : ndarray of shape {{programs}}
+        Coefficients per working set of a decomposed program, 0 for one
+        solved as a whole QUBO.
     solution_energies_ : list of ndarray of shape (n_kept,)
         Per dual program: QUBO energies of the kept solutions of the last
         round, lowest first.
@@ -80,14 +105,25 @@ SOLVE_ATTRIBUTES = """\
     solution_weights_ : list of ndarray of shape (n_kept,)
         Per dual program: the weights with which they were combined.
     n_iter_ : ndarray of shape {{programs}}
-        Refinement rounds run, per dual program.
+        Per dual program: refinement rounds run when it was solved as one
+        QUBO, outer iterations (working sets) when it was decomposed.
     trace_ : list of dict
-        Per dual program, one array per round of ``energy`` (QUBO energy of
-        the round's best sample), ``dual_objective`` (without penalties; of
-        the polished optimum in a round that ``polish`` ended),
-        ``constraint_violation``, ``box_width`` (widest box), ``seconds``,
-        ``warm_start`` and ``polished`` (the round whose active set gave the
-        certified optimum, see ``polish``).
+        Per dual program solved as one QUBO, one array per round of
+        ``energy`` (QUBO energy of the round's best sample),
+        ``dual_objective`` (without penalties; of the polished optimum in a
+        round that ``polish`` ended), ``constraint_violation``,
+        ``box_width`` (widest box), ``seconds``, ``warm_start`` and
+        ``polished`` (the round whose active set gave the certified optimum,
+        see ``polish``). Per decomposed program, one array per outer
+        iteration of ``kkt_violation`` (libsvm's largest violating pair
+        before it), ``dual_objective`` (after it), ``size`` (coefficients in
+        its working set: halved after a refused answer), ``qubo_calls``,
+        ``rounds``, ``seconds``, ``polished`` (the subproblem ended on its
+        certified optimum) and ``accepted`` (its answer lowered the dual).
+    qubo_calls_ : int
+        Sample calls made over the whole fit.
+    sampler_seconds_ : float
+        Seconds spent inside the sampler over the whole fit.
     warm_start_ : str or None
         How later rounds started from the previous solution:
         "initial_states" (SA, tabu, steepest), "reverse_anneal" (a QPU) or
@@ -102,8 +138,14 @@ SOLVE_ATTRIBUTES = """\
         ``physical_qubits`` and ``max_chain_length`` of the largest
         embedding (QPU backends only).
     qpu_access_time_ : float or None
-        QPU access time in seconds, summed over every round of every dual
+        QPU access time in seconds, summed over every call of every dual
         program, where the sampler reports it.
+    estimated_qpu_access_time_ : float or None
+        QPU access time in seconds that D-Wave's published timing model
+        gives for every call of the fit (programming, then per read anneal,
+        readout and delay; "qpu" and "mock-qpu" only): on the mock, what a
+        real Advantage system would bill, to plan an allocation before
+        spending it.
     sampler_ : dimod.Sampler
         The backend that solved the QUBOs.
     sampler_info_ : list of dict

@@ -282,7 +282,15 @@ def _round_trace(result: Refinement) -> dict[str, NDArray]:
 
 def _outer_trace(outcome: Decomposition, rounds: list[int]) -> dict[str, NDArray]:
     """The per-outer-iteration trace as one array per quantity."""
-    fields = ("kkt_violation", "dual_objective", "qubo_calls", "seconds", "polished", "accepted")
+    fields = (
+        "kkt_violation",
+        "dual_objective",
+        "size",
+        "qubo_calls",
+        "seconds",
+        "polished",
+        "accepted",
+    )
     trace = {name: np.array([getattr(r, name) for r in outcome.trace]) for name in fields}
     trace["rounds"] = np.array(rounds[: outcome.n_iter], dtype=np.int64)
     return trace

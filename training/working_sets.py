@@ -49,6 +49,7 @@ class OuterRecord:
 
     kkt_violation: float
     dual_objective: float
+    size: int
     qubo_calls: int
     seconds: float
     polished: bool
@@ -226,8 +227,8 @@ def decompose(
         current = min(size, 2 * current) if accepted else max(2, current // 2)
         previous = working_set
         trace.append(
-            OuterRecord(gap, dual.objective(z, gradient), calls, time.perf_counter() - started,
-                        polished, accepted)
+            OuterRecord(gap, dual.objective(z, gradient), working_set.size, calls,
+                        time.perf_counter() - started, polished, accepted)
         )  # fmt: skip
         gap, v, up, low = kkt_gap(dual, z, gradient)
     converged = converged or gap <= tol

@@ -9,6 +9,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from types import SimpleNamespace
 
 import dimod
 import numpy as np
@@ -223,6 +224,7 @@ class QPUSampler(dimod.Sampler):
             max_chain_length=embedding.get("max_chain_length"),
             embedding_seconds=embedding.get("embedding_seconds"),
             embedding_reused=embedding.get("reused"),
+            estimated_qpu_access_seconds=info.get("estimated_qpu_access_seconds"),
         )
 
     def _check_parameters(self, parameters: dict) -> None:
@@ -306,7 +308,46 @@ class QPUSampler(dimod.Sampler):
         if self.spec.kind == "mock" and "initial_state" in parameters:
             sampleset.info["reverse_anneal"] = "sent; the mock's substitute anneal ignores it"
         sampleset = self._with_diagnostics(sampleset, logical, reused, embed_seconds)
+        physical = sampleset.info["embedding"]["physical_qubits"]
+        sampleset.info["estimated_qpu_access_seconds"] = self.estimate_access_seconds(
+            physical, num_reads, parameters
+        )
         return _postprocess(bqm, sampleset, postprocess)
+
+    def estimate_access_seconds(self, qubits: int, num_reads: int, parameters: dict) -> float:
+        """The QPU access time D-Wave's published timing model gives for one call, in seconds.
+
+        Programming (with its thermalisation), then per read the anneal,
+        the readout (a function of the qubits used) and the delay, with the
+        reverse-annealing deltas where ``initial_state`` is sent: dwave-cloud-
+        client's ``estimate_qpu_access_time``, fed with the solver's own
+        ``problem_timing_data``. The mock has none, so it is given the timing
+        data of an Advantage system that the cloud client ships for its mocks
+        (Advantage_system4.1, August 2022): an offline fit then reports what a
+        real Advantage would bill for it.
+        """
+        from dwave.cloud.solver import StructuredSolver
+
+        keys = (
+            "annealing_time",
+            "anneal_schedule",
+            "initial_state",
+            "reinitialize_state",
+            "programming_thermalization",
+            "readout_thermalization",
+            "reduce_intersample_correlation",
+        )
+        options = {k: parameters[k] for k in keys if k in parameters}
+        solver = getattr(self.child, "solver", None)
+        if self.spec.kind != "mock" and solver is not None:
+            return solver.estimate_qpu_access_time(qubits, num_reads=num_reads, **options) / 1e6
+        from dwave.cloud.testing.mocks import qpu_problem_timing_data
+
+        timing = SimpleNamespace(properties={"problem_timing_data": qpu_problem_timing_data()})
+        micro = StructuredSolver.estimate_qpu_access_time(
+            timing, qubits, num_reads=num_reads, **options
+        )
+        return float(micro) / 1e6
 
     @contextlib.contextmanager
     def _mock_call(self, seed: int | None, parameters: dict):
