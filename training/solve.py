@@ -38,10 +38,12 @@ __all__ = [
 ]
 
 #: Coefficients per working set on samplers without a capacity of their own
-#: ("sa", "tabu", "steepest", a user's sampler): 44 coefficients, 88 QUBO
-#: variables at 2 bits. Chosen on the tuning group (make_friedman1 is not in
-#: it: the smooth 2-D "sine" and diabetes) with
-#: experiments/benchmarks/scaling.py --choose-size; see the README.
+#: ("sa", "tabu", "steepest", a user's sampler): 88, that is 176 QUBO
+#: variables at 2 bits, the most that a QPU's clique (about 177) holds.
+#: Measured on the tuning group only (the smooth 2-D "sine" at N = 2,000 and
+#: diabetes at N = 442; `python -m experiments.benchmarks.scaling --choose-size`):
+#: 88 fitted 1.5 times faster than 44 on both; 128 (256 variables) was 10-35 %
+#: faster still, but its QUBOs would no longer be the ones a QPU solves.
 SA_WORKING_SET = 88
 
 
