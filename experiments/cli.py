@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--curves", help="curve file (default: the shipped digits curves)")
     bench.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5])
-    bench.add_argument("--train-sizes", type=_positive, nargs="+", default=[20, 50, 100])
+    bench.add_argument("--train-sizes", type=_positive, nargs="+", default=[20, 50, 100, 200])
     bench.add_argument("--splits", type=_positive, default=20, help="random splits per cell")
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--output", default="results", help="folder for CSV, JSON and PNG files")

@@ -141,6 +141,11 @@ def plot_predicted_vs_true(detail: dict, path: Path, methods: list[str], title: 
     return _save_figure(figure, path)
 
 
+#: Marker shapes of the methods in curves.png, one per method.
+_MARKERS = ("o", "x", "s", "+", "^", "1", "D", "*")
+_HOLLOW = frozenset({"o", "s", "^", "D"})
+
+
 def plot_curves(
     accuracy: np.ndarray, detail: dict, observed: int, path: Path, methods: list[str], count=6
 ) -> Path:
@@ -157,11 +162,17 @@ def plot_curves(
             epochs[observed - 1 :], curve[observed - 1 :], color="C0", alpha=0.3, label="unobserved"
         )
         for k, name in enumerate(methods):
+            # One shape and size per method, hollow where it can be: QSVR and
+            # SVR agree almost always, and the same marker would hide one.
+            marker, size = _MARKERS[k % len(_MARKERS)], 70 - 8 * (k % len(_MARKERS))
             axis.scatter(
                 epochs[-1],
                 detail["predictions"][name][pick],
-                marker="x",
-                color=f"C{k + 1}",
+                marker=marker,
+                s=size,
+                facecolors="none" if marker in _HOLLOW else None,
+                edgecolors=f"C{k + 1}" if marker in _HOLLOW else None,
+                color=None if marker in _HOLLOW else f"C{k + 1}",
                 label=name,
             )
         axis.axvline(observed, color="grey", linestyle=":")

@@ -215,6 +215,8 @@ class QuantumSVMBase(BaseEstimator):
         self.encoding_ = self._encoding()
         self.n_qubo_variables_ = np.array([s.n_variables for s in solutions], dtype=np.int64)
         self.n_iter_ = np.array([s.n_iter for s in solutions], dtype=np.int32)
+        self.converged_ = np.array([s.converged for s in solutions], dtype=bool)
+        self.stop_reason_ = [s.stop_reason for s in solutions]
         self.working_set_size_ = np.array(
             [s.working_set_size or 0 for s in solutions], dtype=np.int64
         )

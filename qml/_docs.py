@@ -107,6 +107,16 @@ SOLVE_ATTRIBUTES = """\
     n_iter_ : ndarray of shape {{programs}}
         Per dual program: refinement rounds run when it was solved as one
         QUBO, outer iterations (working sets) when it was decomposed.
+    converged_ : ndarray of bool, shape {{programs}}
+        Whether each program met its stopping rule (the rounds' ``tol``, or
+        libsvm's KKT condition at ``tol`` for a decomposed one) before
+        its limit; a False also raised a ``ConvergenceWarning``.
+    stop_reason_ : list of str
+        Per dual program, why it stopped: "polished" (a round's certified
+        optimum), "tol" (the rounds' own rule), "kkt" (a decomposed fit met
+        libsvm's condition at ``tol``), "settled" (a decomposed dual no
+        longer moved over 20 working sets: numerically singular kernels),
+        "stalled" or "max_iter" (both with a ``ConvergenceWarning``).
     trace_ : list of dict
         Per dual program solved as one QUBO, one array per round of
         ``energy`` (QUBO energy of the round's best sample),

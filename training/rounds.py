@@ -130,6 +130,7 @@ def refine(
     polish_rounds: bool = True,
     multiplier: float = 0.0,
     start: NDArray[np.float64] | None = None,
+    kkt_tol: float | None = None,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
@@ -146,11 +147,16 @@ def refine(
     put it), so that its first QUBO already leans the right way.
     ``start`` (a subproblem's current coefficients, off the grid) competes
     with round 1's samples, so that the rounds never end above it.
+    ``kkt_tol`` (default ``tol``) is the KKT tolerance at which a polished
+    round ends the rounds: a working set may be solved more loosely than
+    the whole fit's ``tol`` while the coefficients' precision, the boxes and
+    the equality keep the whole fit's.
     """
     search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients), multiplier=multiplier)
     trace, infos = [], []
     converged = False
     precision = coefficient_precision(tol, program.C)
+    feasible = _FEASIBLE * precision
     for _ in range(max_iter):
         started = time.perf_counter()
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
@@ -162,7 +168,7 @@ def refine(
             result = _with_start(program, result, start, penalty, search.multiplier)
         sample_energy = float(result.energies[0])
         polished = polish(program, result.solution, atol=precision) if polish_rounds else None
-        if polished is not None and polished.optimal(tol):
+        if polished is not None and polished.optimal(kkt_tol or tol):
             result = _with_optimum(program, result, polished, penalty=penalty)
         objective = float(program.objective(result.solution))
         violation = float(program.violation(result.solution))
@@ -186,7 +192,7 @@ def refine(
         _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
         search.objective = objective
         width = search.box.width.max()
-        if settled and width <= precision and abs(violation) <= _FEASIBLE * precision:
+        if settled and width <= precision and abs(violation) <= feasible:
             converged = True
             break
     return Refinement(

@@ -10,7 +10,7 @@ the combination of its rows into one model is the estimator's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import dimod
@@ -84,6 +84,10 @@ class QuboSolution:
         A decomposed fit's final dual gradient ``Q z + p`` (its intercept's source).
     working_set_size : int or None
         Coefficients per working set of a decomposed fit.
+    stop_reason : str
+        Why it stopped: "polished" (a round's certified optimum), "tol" (the
+        rounds' rule), "kkt" (libsvm's condition at ``tol``), "settled" (the
+        decomposed dual no longer moved), "stalled" or "max_iter".
     """
 
     coefficients: NDArray[np.float64]
@@ -101,6 +105,7 @@ class QuboSolution:
     sampler_seconds: float = 0.0
     gradient: NDArray[np.float64] | None = field(default=None)
     working_set_size: int | None = None
+    stop_reason: str = "tol"
 
 
 def resolve_working_set_size(
@@ -170,6 +175,7 @@ def solve_program(
         fallback_used=session.fell_back,
         qubo_calls=session.calls,
         sampler_seconds=session.seconds,
+        stop_reason=_round_reason(result, settings),
     )
 
 
@@ -192,8 +198,7 @@ def solve_decomposed(
     ) -> tuple:
         nonlocal largest
         calls = session.calls
-        sub_settings = replace(settings, tol=tol)
-        result = _refine(program, encoding, sub_settings, session, owner, multiplier, start)
+        result = _refine(program, encoding, settings, session, owner, multiplier, start, tol)
         largest = max(largest, result.n_variables)
         rounds.append(result.n_iter)
         infos[0] = result.infos[-1]
@@ -211,9 +216,9 @@ def solve_decomposed(
     )
     if not outcome.converged:
         warn_at_caller(
-            f"{owner} stopped after {outcome.n_iter} working sets with libsvm's KKT violation "
-            f"at {outcome.kkt_violation:.3g} > tol={settings.tol}; the subproblems stopped "
-            "lowering the dual: raise tol, num_reads or the backend's effort",
+            f"{owner} stopped after {outcome.n_iter} working sets ({outcome.reason}) with "
+            f"libsvm's KKT violation at {outcome.kkt_violation:.3g} > tol={settings.tol}; the "
+            "subproblems stopped lowering the dual: raise tol, num_reads or the backend's effort",
             ConvergenceWarning,
         )
     z = dual.canonical(outcome.coefficients)
@@ -233,6 +238,7 @@ def solve_decomposed(
         sampler_seconds=session.seconds,
         gradient=_frozen(outcome.gradient),
         working_set_size=size,
+        stop_reason=outcome.reason,
     )
 
 
@@ -244,6 +250,7 @@ def _refine(
     owner: str,
     multiplier: float = 0.0,
     start: NDArray[np.float64] | None = None,
+    kkt_tol: float | None = None,
 ) -> Refinement:
     try:
         return refine(
@@ -256,6 +263,7 @@ def _refine(
             polish_rounds=settings.polish,
             multiplier=multiplier,
             start=start,
+            kkt_tol=kkt_tol,
         )
     except BackendCapacityError as error:
         raise BackendCapacityError(
@@ -265,6 +273,12 @@ def _refine(
             "working_set_size, fewer bits (n_bits), Leap's hybrid solver "
             "(backend='hybrid'), or simulated annealing (backend='sa')"
         ) from None
+
+
+def _round_reason(result: Refinement, settings: SolveSettings) -> str:
+    if result.trace and result.trace[-1].polished:
+        return "polished"
+    return "tol" if result.converged else "max_iter"
 
 
 def _frozen(array: NDArray) -> NDArray:
