@@ -171,7 +171,7 @@ def _tno_installed() -> bool:
     return True
 
 
-def _print_rows(task: str, rows: list[dict]) -> None:
+def _print_header(task: str) -> None:
     metric = "R2" if task == "svr" else "acc"
     print(
         f"\n{'QSVR, make_friedman1' if task == 'svr' else 'QSVC, make_classification'} "
@@ -182,20 +182,20 @@ def _print_rows(task: str, rows: list[dict]) -> None:
         f"{'d' + metric:>8} {'calls':>6} {'QUBO':>5} {'RSS MiB':>8} {'whole s':>8} "
         f"{'ens d' + metric:>9}" + (f" {'TNO s':>7} {'TNO d' + metric:>9}" if task == "svc" else "")
     )
-    print(header)
-    for r in rows:
-        whole = f"{r['whole']:8.1f}" if r.get("whole") is not None else f"{'-':>8}"
-        line = (
-            f"{r['n']:>6} {r['seconds']:8.2f} {r['libsvm']:9.3f} {r['seconds'] / r['libsvm']:7.0f} "
-            f"{100 * r['gap']:8.4f} {r['violation']:8.1e} {r['score_diff']:+8.4f} {r['calls']:>6} "
-            f"{r['largest']:>5} {r['rss'] / 2**20:8.0f} {whole} {r['ensemble']:+9.4f}"
-        )
-        if task == "svc":
-            tno = r.get("tno")
-            line += (
-                f" {tno:7.1f} {r['tno_score']:+9.4f}" if tno is not None else f" {'-':>7} {'-':>9}"
-            )
-        print(line, flush=True)
+    print(header, flush=True)
+
+
+def _print_row(task: str, r: dict) -> None:
+    whole = f"{r['whole']:8.1f}" if r.get("whole") is not None else f"{'-':>8}"
+    line = (
+        f"{r['n']:>6} {r['seconds']:8.2f} {r['libsvm']:9.3f} {r['seconds'] / r['libsvm']:7.0f} "
+        f"{100 * r['gap']:8.4f} {r['violation']:8.1e} {r['score_diff']:+8.4f} {r['calls']:>6} "
+        f"{r['largest']:>5} {r['rss'] / 2**20:8.0f} {whole} {r['ensemble']:+9.4f}"
+    )
+    if task == "svc":
+        tno = r.get("tno")
+        line += f" {tno:7.1f} {r['tno_score']:+9.4f}" if tno is not None else f" {'-':>7} {'-':>9}"
+    print(line, flush=True)
 
 
 def _slope(rows: list[dict], low: int, high: int) -> float | None:
@@ -275,9 +275,10 @@ def main(argv=None) -> None:
     results = {}
     for task in args.task:
         rows, slow = [], {}
+        _print_header(task)
         for n in sorted(args.sizes):
             rows.append(_row(task, n, args.full_limit, slow))
-        _print_rows(task, rows)
+            _print_row(task, rows[-1])
         slope = _slope(rows, 1000, 8000)
         if slope is not None:
             print(f"log-log slope of hqml's fit time, N = 1,000 to 8,000: {slope:.2f}")
