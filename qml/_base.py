@@ -162,9 +162,7 @@ class QuantumSVMBase(BaseEstimator):
         settings = self._solve_settings()
         owner = type(self).__name__
         session = SamplerSession(settings, rng)
-        size = resolve_working_set_size(
-            settings, session.sampler, self.n_bits, dual.n_coefficients
-        )
+        size = resolve_working_set_size(settings, session.sampler, self.n_bits, dual.n_coefficients)
         if dual.n_coefficients <= size:
             self._check_qubo_memory(dual.n_coefficients)
             K = self.kernel_(X, X)
@@ -256,7 +254,7 @@ class QuantumSVMBase(BaseEstimator):
         return coefficient_precision(self.tol, self.C)
 
     def _combine(self, solution: QuboSolution, loss: Callable) -> Combined:
-        """The kept solutions and their weighted average (:func:`qml._combine.combine_solutions`)."""
+        """The kept solutions and their weighted average (``qml._combine.combine_solutions``)."""
         return combine_solutions(
             solution.coefficients,
             solution.energies,

@@ -260,7 +260,13 @@ class QSVR(RegressorMixin, QuantumSVMBase):
             combined = self._combine(solution, loss=lambda rows: self._training_mse(K, y, rows))
             alpha, star = split_svr_coefficients(combined.average)
             b, free = svr_intercepts(
-                K, y, alpha, star, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
+                K,
+                y,
+                alpha,
+                star,
+                C=self.C,
+                epsilon=self.epsilon,
+                atol=self._coefficient_precision(),
             )
             intercept, has_free = float(b[0]), bool(free[0])
         if not has_free:

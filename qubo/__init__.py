@@ -1,4 +1,4 @@
-"""The QSVR/QSVC problem: the duals, their encodings in bits, their QUBOs and decoding (numpy + dimod only)."""
+"""The QSVR/QSVC problem: duals, their bit encodings, their QUBOs and decoding (numpy, dimod)."""
 
 from qubo.box import BoxEncoding
 from qubo.decode import decode_sampleset, sample_bits

@@ -46,7 +46,8 @@ class KernelDual:
     --------
     >>> dual = svr_kernel_dual([1.0, -1.0], C=1.0, epsilon=0.1)
     >>> K = np.array([[1.0, 0.5], [0.5, 1.0]])
-    >>> np.allclose(dual.program(K).hessian, dual.hessian_block(np.arange(4), K[dual.points][:, dual.points]))
+    >>> block = K[np.ix_(dual.points, dual.points)]
+    >>> np.allclose(dual.program(K).hessian, dual.hessian_block(np.arange(4), block))
     True
     """
 
@@ -93,7 +94,7 @@ class KernelDual:
         return float(0.5 * z @ (np.asarray(gradient, dtype=float) + self.linear))
 
     def canonical(self, z: ArrayLike) -> NDArray[np.float64]:
-        """Each SVR pair's common part removed (``alpha * alpha* = 0``), as :meth:`DualProgram.canonical`."""
+        """Each SVR pair's common part removed (``alpha * alpha* = 0``), as in ``DualProgram``."""
         z = np.array(z, dtype=float)
         if self.pairs is not None:
             common = np.minimum(z[self.pairs[:, 0]], z[self.pairs[:, 1]])

@@ -118,7 +118,9 @@ class DualProgram:
         """
         rho = self.penalty_scale * penalty
         g = self.constraint
-        return self.hessian + 2.0 * rho * np.outer(g, g), self._augmented_linear(penalty, multiplier)
+        return self.hessian + 2.0 * rho * np.outer(g, g), self._augmented_linear(
+            penalty, multiplier
+        )
 
     def _augmented_linear(self, penalty: float, multiplier: float) -> NDArray[np.float64]:
         rho = self.penalty_scale * penalty

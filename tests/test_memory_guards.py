@@ -30,7 +30,8 @@ def test_a_decomposed_fit_is_guarded_by_its_cache_not_by_n_squared(monkeypatch):
     X = np.random.default_rng(0).normal(size=(20_000, 2))
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "50M")
     with pytest.raises(
-        MemoryLimitError, match=r"QSVR on 20000 points with cache_size=200\.0 MB.*smaller cache_size"
+        MemoryLimitError,
+        match=r"QSVR on 20000 points with cache_size=200\.0 MB.*smaller cache_size",
     ):
         QSVR().fit(X, X[:, 0])
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "40M")  # the guard counts the cache, not 3.2 GB of Gram

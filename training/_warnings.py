@@ -19,8 +19,6 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
     ``skip_file_prefixes`` does this walk, but hqml supports 3.10 and 3.11.
     """
     level, frame = 2, sys._getframe(1)
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
-        _LIBRARY_DIRS
-    ):
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -138,4 +138,4 @@ class KernelColumns:
             self._free.append(self._slots.pop(victim))
         slots = [self._free.pop() for _ in range(points.size)]
         self._store[:, slots] = values
-        self._slots.update(zip(points.tolist(), slots))
+        self._slots.update(zip(points.tolist(), slots, strict=True))

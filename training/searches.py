@@ -50,6 +50,7 @@ def line_search(
     step = -gradient_dot / curvature if curvature > 0 else np.inf
     return float(max(0.0, min(step, limit)))
 
+
 def subspace_search(
     program: DualProgram,
     coefficients: ArrayLike,
@@ -69,6 +70,8 @@ def subspace_search(
 
     Parameters
     ----------
+    program : DualProgram
+        The dual.
     coefficients : array-like of shape (n,)
         The start ``a``.
     directions : array-like of shape (n, m)

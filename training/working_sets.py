@@ -87,7 +87,7 @@ SubproblemSolver = Callable[[DualProgram, NDArray[np.float64]], tuple]
 def kkt_gap(
     dual: KernelDual, z: NDArray[np.float64], gradient: NDArray[np.float64]
 ) -> tuple[float, NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
-    """libsvm's ``max_{I_up} v - min_{I_low} v`` with ``v = -s * G``, and ``v``, ``I_up``, ``I_low``."""
+    """libsvm's ``max_{I_up} v - min_{I_low} v`` for ``v = -s * G``; also ``v``, the two sets."""
     v = -dual.signs * gradient
     up, low = dual.movable(z)
     gap = float(v[up].max(initial=-np.inf) - v[low].min(initial=np.inf))
@@ -118,7 +118,7 @@ def select_working_set(
     >>> select_working_set(v, every, every, 2, np.array([], dtype=np.intp), 1e-3).tolist()
     [0, 3]
     """
-    n_new = max(2, int(round(size * (1 - _KEEP))))
+    n_new = max(2, round(size * (1 - _KEEP)))
     up_idx, low_idx = np.flatnonzero(up), np.flatnonzero(low)
     up_order = up_idx[np.argsort(-v[up_idx], kind="stable")]
     low_order = low_idx[np.argsort(v[low_idx], kind="stable")]

@@ -215,7 +215,7 @@ def _plot(results: dict[str, list[dict]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4.5), squeeze=False)
-    for ax, (task, rows) in zip(axes[0], results.items()):
+    for ax, (task, rows) in zip(axes[0], results.items(), strict=True):
         n = [r["n"] for r in rows]
         ax.loglog(n, [r["seconds"] for r in rows], "o-", label="hqml, working sets (sa)")
         ax.loglog(n, [r["libsvm"] for r in rows], "s--", label="libsvm")
@@ -223,7 +223,7 @@ def _plot(results: dict[str, list[dict]], path: Path) -> None:
             points = [(r["n"], r[peer]) for r in rows if r.get(peer) is not None]
             if points:
                 label = "hqml, one whole QUBO" if peer == "whole" else "TNO QUBO SVM"
-                ax.loglog(*zip(*points), marker, label=label)
+                ax.loglog(*zip(*points, strict=True), marker, label=label)
         ax.set_xlabel("training points N")
         ax.set_ylabel("fit seconds")
         ax.set_title("QSVR, make_friedman1" if task == "svr" else "QSVC, make_classification")
