@@ -152,10 +152,6 @@ class DualProgram:
         )
         return product + c
 
-    def multiplier_step(self, coefficients: ArrayLike, *, penalty: float) -> float:
-        """The augmented-Lagrangian update ``lambda += 2 rho h``."""
-        return float(2.0 * self.penalty_scale * penalty * self.violation(coefficients))
-
     def qubo(
         self, box: BoxEncoding, *, penalty: float, multiplier: float = 0.0
     ) -> dimod.BinaryQuadraticModel:

@@ -156,7 +156,6 @@ def refine(
     trace, infos = [], []
     converged = False
     precision = coefficient_precision(tol, program.C)
-    feasible = _FEASIBLE * precision
     for _ in range(max_iter):
         started = time.perf_counter()
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
@@ -170,29 +169,14 @@ def refine(
         polished = polish(program, result.solution, atol=precision) if polish_rounds else None
         if polished is not None and polished.optimal(kkt_tol or tol):
             result = _with_optimum(program, result, polished, penalty=penalty)
-        objective = float(program.objective(result.solution))
-        violation = float(program.violation(result.solution))
-        trace.append(
-            RoundRecord(
-                energy=sample_energy,
-                dual_objective=objective,
-                constraint_violation=violation,
-                box_width=float(search.box.width.max()),
-                seconds=time.perf_counter() - started,
-                warm_start=warm,
-                polished=result.polished,
-            )
-        )
+        trace.append(record := _record(program, result, search, sample_energy, started, warm))
         if result.polished:
             converged = True
             break
-        settled = search.objective is not None and abs(objective - search.objective) <= tol * max(
-            1.0, abs(objective)
-        )
+        previous = search.objective
         _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
-        search.objective = objective
-        width = search.box.width.max()
-        if settled and width <= precision and abs(violation) <= feasible:
+        search.objective = record.dual_objective
+        if _settled(record, previous, search, tol, precision):
             converged = True
             break
     return Refinement(
@@ -204,6 +188,36 @@ def refine(
         infos=infos,
         n_variables=bqm.num_variables,
     )
+
+
+def _record(
+    program: DualProgram,
+    result: _Round,
+    search: _Search,
+    sample_energy: float,
+    started: float,
+    warm: bool,
+) -> RoundRecord:
+    """The round's line of the trace, at its solution (the polished optimum if certified)."""
+    return RoundRecord(
+        energy=sample_energy,
+        dual_objective=float(program.objective(result.solution)),
+        constraint_violation=float(program.violation(result.solution)),
+        box_width=float(search.box.width.max()),
+        seconds=time.perf_counter() - started,
+        warm_start=warm,
+        polished=result.polished,
+    )
+
+
+def _settled(
+    record: RoundRecord, previous: float | None, search: _Search, tol: float, precision: float
+) -> bool:
+    """The rounds' own rule: the objective settled, the boxes and ``|h|`` below the precision."""
+    objective = record.dual_objective
+    settled = previous is not None and abs(objective - previous) <= tol * max(1.0, abs(objective))
+    narrow = search.box.width.max() <= precision
+    return settled and narrow and abs(record.constraint_violation) <= _FEASIBLE * precision
 
 
 def _ranked(
@@ -281,7 +295,9 @@ def _advance(
     shrink: float,
 ) -> None:
     """Move the multiplier, the centre, the boxes and the warm-start effort to the next round."""
-    search.multiplier += program.multiplier_step(result.solution, penalty=penalty)
+    # The augmented Lagrangian's update: lambda += 2 rho h.
+    rho = program.penalty_scale * penalty
+    search.multiplier += float(2.0 * rho * program.violation(result.solution))
     # The step narrows early when a round no longer improves on its start.
     lowest = result.energies[0]
     stalled = result.start_energy - lowest <= _STALL * tol * max(1.0, abs(lowest))

@@ -221,6 +221,19 @@ def solve_decomposed(
             "subproblems stopped lowering the dual: raise tol, num_reads or the backend's effort",
             ConvergenceWarning,
         )
+    return _decomposed_solution(dual, outcome, session, largest, rounds, infos[0], size)
+
+
+def _decomposed_solution(
+    dual: KernelDual,
+    outcome: Decomposition,
+    session: SamplerSession,
+    largest: int,
+    rounds: list[int],
+    info: Mapping,
+    size: int,
+) -> QuboSolution:
+    """A decomposed fit's result: one row, the outer loop's coefficients (pairs reduced)."""
     z = dual.canonical(outcome.coefficients)
     return QuboSolution(
         coefficients=_frozen(z[None, :]),
@@ -230,7 +243,7 @@ def solve_decomposed(
         converged=outcome.converged,
         trace=MappingProxyType(_outer_trace(outcome, rounds)),
         diagnostics=tuple(session.diagnostics),
-        info=MappingProxyType(dict(infos[0])),
+        info=MappingProxyType(dict(info)),
         sampler=session.sampler,
         warm_start=warm_start_kind(session.sampler) if max(rounds, default=0) > 1 else None,
         fallback_used=session.fell_back,

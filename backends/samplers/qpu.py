@@ -279,10 +279,7 @@ class QPUSampler(dimod.Sampler):
         embedding, reused, embed_seconds = self._embedding(bqm.num_variables)
         labels = list(bqm.variables)
         logical = {labels[i]: chain for i, chain in embedding.items()}
-        composite = self._composites.get(bqm.num_variables)
-        if composite is None or composite.embedding != logical:
-            composite = system.FixedEmbeddingComposite(self.child, logical)
-            self._composites[bqm.num_variables] = composite
+        composite = self._composite(system, bqm.num_variables, logical)
         if chain_strength is None:
             chain_strength = uniform_torque_compensation(bqm, logical)
 
@@ -308,10 +305,9 @@ class QPUSampler(dimod.Sampler):
         if self.spec.kind == "mock" and "initial_state" in parameters:
             sampleset.info["reverse_anneal"] = "sent; the mock's substitute anneal ignores it"
         sampleset = self._with_diagnostics(sampleset, logical, reused, embed_seconds)
-        physical = sampleset.info["embedding"]["physical_qubits"]
-        sampleset.info["estimated_qpu_access_seconds"] = self.estimate_access_seconds(
-            physical, num_reads, parameters
-        )
+        qubits = sampleset.info["embedding"]["physical_qubits"]
+        estimate = self.estimate_access_seconds(qubits, num_reads, parameters)
+        sampleset.info["estimated_qpu_access_seconds"] = estimate
         return _postprocess(bqm, sampleset, postprocess)
 
     def estimate_access_seconds(self, qubits: int, num_reads: int, parameters: dict) -> float:
@@ -348,6 +344,14 @@ class QPUSampler(dimod.Sampler):
             timing, qubits, num_reads=num_reads, **options
         )
         return float(micro) / 1e6
+
+    def _composite(self, system, size: int, logical: dict) -> dimod.Sampler:
+        """The FixedEmbeddingComposite of this size's clique, built once."""
+        composite = self._composites.get(size)
+        if composite is None or composite.embedding != logical:
+            composite = system.FixedEmbeddingComposite(self.child, logical)
+            self._composites[size] = composite
+        return composite
 
     @contextlib.contextmanager
     def _mock_call(self, seed: int | None, parameters: dict):
