@@ -47,7 +47,10 @@ def versions() -> dict:
 def write_csv(path: Path, rows: list[dict]) -> Path:
     def write(temporary: Path) -> None:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+        # Every key of every row, in first-seen order: some rows carry more
+        # (a decomposed fit's counts), and a missing one is an empty cell.
+        fields = list(dict.fromkeys(key for row in rows for key in row))
+        writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         temporary.write_text(buffer.getvalue())

@@ -89,7 +89,7 @@ def test_no_function_has_more_than_50_lines_of_code(package):
 
 
 def test_the_training_algorithm_lives_in_one_package():
-    """Rounds, trust region, polish, searches and working sets: all in ``training``, none in qubo."""
+    """Rounds, trust region, polish, searches, working sets: in ``training``, not in qubo."""
     names = {"refine", "polish", "next_box", "line_search", "subspace_search", "decompose"}
     found = {
         f"{path}: {node.name}"

@@ -111,5 +111,10 @@ class SamplerSession:
             reads = defaults.get("num_reads", 1)
             warm = warm_start_options(self.sampler, bqm, warm_bits, num_reads=reads, effort=effort)
         options = {**defaults, **(warm or {}), **self.options}
+        if warm and "anneal_schedule" in warm:
+            # A QPU refuses annealing_time next to anneal_schedule: the reverse
+            # anneal's schedule sets its own duration; cold rounds keep the user's.
+            options.pop("annealing_time", None)
+            options["anneal_schedule"] = warm["anneal_schedule"]
         answer = self.sampler.sample(bqm, **options)
         return check_sampleset(answer, bqm, self.name), warm is not None
