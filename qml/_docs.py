@@ -68,10 +68,11 @@ ROUND_PARAMETERS = """\
         kernel columns only; the fit stops on libsvm's condition (the most
         violating pair within ``tol``). "auto" sizes each QUBO to the
         backend: the clique capacity for "qpu" and "mock-qpu" (88
-        coefficients at 2 bits on an Advantage), 88 coefficients for "sa",
-        "tabu", "steepest" and other samplers (measured, see the README),
-        and the whole dual for "exact" and "hybrid". A dual that fits is
-        solved as one QUBO, as before. A size whose QUBO exceeds a QPU's
+        coefficients at 2 bits on an Advantage); for "sa", "tabu",
+        "steepest" and other samplers the whole dual up to 300 coefficients
+        (QSVR on 150 points) and 88 coefficients beyond (both measured, see
+        the README); the whole dual for "exact" and "hybrid". A dual that
+        fits is solved as one QUBO, as before. A size whose QUBO exceeds a QPU's
         clique is refused before any call.
     cache_size : float, default=200.0
         Megabytes of kernel columns a decomposed fit keeps (libsvm's
@@ -115,7 +116,7 @@ SOLVE_ATTRIBUTES = """\
         Per dual program, why it stopped: "polished" (a round's certified
         optimum), "tol" (the rounds' own rule), "kkt" (a decomposed fit met
         libsvm's condition at ``tol``), "settled" (a decomposed dual no
-        longer moved over 20 working sets: numerically singular kernels),
+        longer moved over a sweep of working sets: numerically singular kernels),
         "stalled" or "max_iter" (both with a ``ConvergenceWarning``).
     trace_ : list of dict
         Per dual program solved as one QUBO, one array per round of

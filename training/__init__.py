@@ -22,6 +22,7 @@ from training.rounds import coefficient_precision
 from training.sampler import BackendFallbackWarning, SamplerSession
 from training.settings import SolveSettings
 from training.solve import (
+    SA_WHOLE_LIMIT,
     SA_WORKING_SET,
     QuboSolution,
     resolve_working_set_size,
@@ -30,6 +31,7 @@ from training.solve import (
 )
 
 __all__ = [
+    "SA_WHOLE_LIMIT",
     "SA_WORKING_SET",
     "BackendFallbackWarning",
     "KernelColumnError",

@@ -30,6 +30,7 @@ from training.settings import SolveSettings
 from training.working_sets import Decomposition, decompose
 
 __all__ = [
+    "SA_WHOLE_LIMIT",
     "SA_WORKING_SET",
     "QuboSolution",
     "resolve_working_set_size",
@@ -45,6 +46,14 @@ __all__ = [
 #: 88 fitted 1.5 times faster than 44 on both; 128 (256 variables) was 10-35 %
 #: faster still, but its QUBOs would no longer be the ones a QPU solves.
 SA_WORKING_SET = 88
+
+
+#: On those samplers a dual of at most this many coefficients is solved as one
+#: QUBO: below it the whole QUBO's rounds were as fast or faster than working
+#: sets on the tuning group (sine and diabetes at N = 50 and 100, i.e. 100 and
+#: 200 coefficients, C = 1 and 10), above it (N = 200, 400 coefficients) working
+#: sets were faster in 3 of 4 cases (up to 5 times on diabetes).
+SA_WHOLE_LIMIT = 300
 
 
 @dataclass(frozen=True)
@@ -117,14 +126,15 @@ def resolve_working_set_size(
     dual for Leap's hybrid solver (it takes large QUBOs) and for the exact
     solver (a check of small problems by brute force, which refuses more
     than 24 variables: enumerating even that many for each of thousands of
-    working sets would take hours), and :data:`SA_WORKING_SET` for every
-    other sampler. A size whose QUBO exceeds what one call holds (a QPU's
+    working sets would take hours), and for every other sampler the whole
+    dual up to :data:`SA_WHOLE_LIMIT` coefficients, :data:`SA_WORKING_SET`
+    beyond. A size whose QUBO exceeds what one call holds (a QPU's
     clique, the exact solver's 24 variables) is refused here, before any call.
     """
     capacity = _variable_capacity(sampler)
     if settings.working_set_size == "auto":
         whole = isinstance(sampler, BoundedExactSolver) or type(sampler).__name__ == "HybridSampler"
-        if whole:
+        if whole or (capacity is None and n_coefficients <= SA_WHOLE_LIMIT):
             return n_coefficients
         return SA_WORKING_SET if capacity is None else max(2, capacity // n_bits)
     size = int(settings.working_set_size)
