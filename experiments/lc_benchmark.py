@@ -353,32 +353,37 @@ def format_table(summary: list[dict]) -> str:
                 for c in found
             ]
             lines.append(row(f"{name[:16]} - SVR (paired)", texts))
-    stopped = [s for s in summary if s.get("fits_at_max_iter")]
-    for name in dict.fromkeys(s["method"] for s in stopped):
-        count = sum(s["fits_at_max_iter"] for s in stopped if s["method"] == name)
-        total = sum(s["n"] for s in summary if s["method"] == name)
+    fits, stopped = _per_method(summary, "n"), _per_method(summary, "fits_at_max_iter")
+    for name, count in stopped.items():
         lines.append(
-            f"\n{name}: {count} of {total} fits stopped at max_iter={QSVR_MAX_ITER} before tol "
-            "(ConvergenceWarning); they are included above"
+            f"\n{name}: {count} of {fits[name]} fits stopped at max_iter={QSVR_MAX_ITER} before "
+            "tol (ConvergenceWarning); they are included above"
         )
-    solved = [s for s in summary if "fits_polished" in s]
-    for name in dict.fromkeys(s["method"] for s in solved):
-        count = sum(s["fits_polished"] for s in solved if s["method"] == name)
-        total = sum(s["n"] for s in solved if s["method"] == name)
+    decomposed, met = _per_method(summary, "fits_decomposed"), _per_method(summary, "fits_kkt_met")
+    for name, count in _per_method(summary, "fits_polished").items():
+        whole = fits[name] - decomposed.get(name, 0)
         lines.append(
-            f"{name}: {count} of {total} fits ended on the certified optimum (polish=True)"
+            f"{name}: {count} of {whole} fits solved as one QUBO ended on the certified optimum "
+            "(polish=True)"
         )
-    split = [s for s in summary if s.get("fits_decomposed")]
-    for name in dict.fromkeys(s["method"] for s in split):
-        count = sum(s["fits_decomposed"] for s in split if s["method"] == name)
-        met = sum(s["fits_kkt_met"] for s in split if s["method"] == name)
+    for name, count in decomposed.items():
         lines.append(
             f"{name}: {count} fits too large for one QUBO were solved in working sets; "
-            f"{met} of them met libsvm's KKT condition at tol"
+            f"{met.get(name, 0)} of them met libsvm's KKT condition at tol, the others stopped "
+            "on a settled dual"
         )
     references = sorted({s.get("reference", SVR_SAME) for s in summary})
     lines.append(f"\npaired differences against {', '.join(references)}, split by split")
     return "\n".join(lines)
+
+
+def _per_method(summary: list[dict], key: str) -> dict[str, int]:
+    """The sum of ``key`` per method, over the cells that report it (non-zero sums only)."""
+    sums: dict[str, int] = {}
+    for entry in summary:
+        if entry.get(key) is not None:
+            sums[entry["method"]] = sums.get(entry["method"], 0) + int(entry[key])
+    return {name: total for name, total in sums.items() if total or key == "n"}
 
 
 def shown_split(

@@ -124,7 +124,7 @@ def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     assert main(_bench_args(curve_file[0], output)) == 0
     out = capsys.readouterr().out
     assert "held-out R^2" in out
-    assert re.search(r"QSVR \(sa\): [0-2] of 2 fits ended on the certified optimum", out)
+    assert re.search(r"QSVR \(sa\): [0-2] of 2 fits solved as one QUBO ended on the certified", out)
     names = sorted(p.name for p in output.iterdir())
     assert names == RESULT_SET_FILES
     payload = json.loads((output / "results.json").read_text())
