@@ -27,11 +27,11 @@ def _bench(args: argparse.Namespace) -> int:
 
     settings = lc.CurveBenchmark(
         fractions=tuple(args.fractions),
-        train_sizes=tuple(args.train_sizes),
+        train_sizes=tuple(args.train_sizes or (20, 50, 100)),
         n_splits=args.splits,
         seed=args.seed,
         mock_qpu_sizes=() if args.no_mock_qpu else (20,),
-        extra_cells=() if args.no_large_cell else (lc.LARGE_CELL,),
+        extra_cells=() if args.no_large_cell or args.train_sizes else (lc.LARGE_CELL,),
     )
     try:
         check_writable_folder(args.output)
@@ -258,11 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--curves", help="curve file (default: the shipped digits curves)")
     bench.add_argument("--fractions", type=float, nargs="+", default=[0.25, 0.5])
-    bench.add_argument("--train-sizes", type=_positive, nargs="+", default=[20, 50, 100])
     bench.add_argument(
-        "--no-large-cell",
-        action="store_true",
-        help="skip the cell r=0.5, n_train=200 (solved in working sets, 10-30 s per fit)",
+        "--train-sizes",
+        type=_positive,
+        nargs="+",
+        help="n_train of every fraction (default: 20 50 100, and the cell r=0.5, n_train=200 "
+        "solved in working sets; given sizes replace all of them)",
+    )
+    bench.add_argument(
+        "--no-large-cell", action="store_true", help="skip the default cell r=0.5, n_train=200"
     )
     bench.add_argument("--splits", type=_positive, default=20, help="random splits per cell")
     bench.add_argument("--seed", type=int, default=0)
