@@ -23,6 +23,7 @@ The table is printed and a log-log plot of fit time written (``--plot``).
 
     python -m experiments.benchmarks.scaling [--task svr svc] [--sizes 100 ... 20000]
     python -m experiments.benchmarks.scaling --choose-size   # tuning data only
+    python -m experiments.benchmarks.scaling --mock-qpu 1000 # every working set on the mock QPU
 """
 
 from __future__ import annotations
@@ -257,6 +258,39 @@ def choose_size(sizes: list[int]) -> None:
             )
 
 
+def mock_qpu(n: int) -> None:
+    """QSVR on the mock QPU at N points: every working set embedded on its Pegasus graph."""
+    from sklearn.svm import SVR
+
+    from qml import QSVR
+
+    X, y, X_test, y_test = regression_data(n)
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = QSVR(backend="mock-qpu", random_state=0).fit(X, y)
+    seconds = time.perf_counter() - start
+    exact = SVR(tol=1e-8).fit(X, y)
+    gamma = 1.0 / (X.shape[1] * X.var())
+    ours = dual_objective("svr", X, y, _signed(model, n), gamma)
+    best = dual_objective("svr", X, y, _signed(exact, n), gamma)
+    embedding = model.embedding_size_
+    print(
+        f"\nQSVR on the mock QPU (Pegasus P16), make_friedman1, N = {n}:\n"
+        f"  fit {seconds:.1f} s ({model.sampler_seconds_:.1f} s in the sampler), "
+        f"{model.n_iter_[0]} working sets of {model.working_set_size_[0]}, "
+        f"{model.qubo_calls_} QPU calls, largest QUBO {model.n_qubo_variables_[0]} variables "
+        f"on {embedding['physical_qubits']} qubits (chains up to {embedding['max_chain_length']})\n"
+        f"  dual gap {100 * (ours - best) / abs(best):.4f} %, |sum beta| "
+        f"{abs(_signed(model, n).sum()):.1e}, held-out R2 minus libsvm's "
+        f"{model.score(X_test, y_test) - exact.score(X_test, y_test):+.4f}, stop: "
+        f"{model.stop_reason_[0]}\n"
+        f"  estimated QPU access time on an Advantage: {model.estimated_qpu_access_time_:.2f} s "
+        f"({1e3 * model.estimated_qpu_access_time_ / model.qubo_calls_:.1f} ms per call)",
+        flush=True,
+    )
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", nargs="+", choices=["svr", "svc"], default=["svr", "svc"])
@@ -266,11 +300,15 @@ def main(argv=None) -> None:
     parser.add_argument("--full-limit", type=float, default=300.0, help="seconds; peers stop after")
     parser.add_argument("--plot", type=Path, default=Path("scaling.png"))
     parser.add_argument("--choose-size", action="store_true", help="tuning data only")
+    parser.add_argument("--mock-qpu", type=int, metavar="N", help="one QSVR fit on the mock QPU")
     args = parser.parse_args(argv)
     if any(n < 10 for n in args.sizes):
         parser.error(f"--sizes must be at least 10 each; got {args.sizes}")
     if args.choose_size:
         choose_size([22, 44, 88, 128])
+        return
+    if args.mock_qpu:
+        mock_qpu(args.mock_qpu)
         return
     results = {}
     for task in args.task:
