@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import fields
 from numbers import Integral, Real
 
 import dimod
@@ -131,18 +132,12 @@ class QuantumSVMBase(BaseEstimator):
         return Encoding(n_bits=self.n_bits, base=self.base, C=self.C)
 
     def _solve_settings(self) -> SolveSettings:
+        """The typed settings of the training, read from the parameters of the same names."""
+        params = self.get_params(deep=False)
+        shared = {f.name for f in fields(SolveSettings)} & params.keys()
         return SolveSettings(
-            backend=self.backend,
-            backend_options=self.backend_options,
-            num_reads=self.num_reads,
-            fallback=self.fallback,
-            penalty=self.penalty,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            polish=self.polish,
-            working_set_size=self.working_set_size,
-            cache_size=float(self.cache_size),
-            complementarity=float(getattr(self, "complementarity_penalty", 0.0)),
+            **{name: params[name] for name in shared},
+            complementarity=float(params.get("complementarity_penalty", 0.0)),
         )
 
     def _solve(

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
 from training.polish import Polished, polish
 from training.searches import line_search, subspace_search
+from training.settings import SolveSettings
 from training.trust_region import next_box
 
 #: A round has stalled when it improves on its start by less than this
@@ -69,14 +70,20 @@ class RoundRecord:
 
 
 @dataclass
-class Refinement:
-    """The outcome of all rounds: the last round's kept solutions and the trace."""
+class Outcome:
+    """What a solver of a dual program ran to: its coefficients, iterations and trace."""
 
     coefficients: NDArray[np.float64]
-    energies: NDArray[np.float64]
     n_iter: int
     converged: bool
-    trace: list[RoundRecord] = field(default_factory=list)
+    trace: list = field(default_factory=list)
+
+
+@dataclass
+class Refinement(Outcome):
+    """The outcome of all rounds: the last round's kept solutions (``coefficients`` rows)."""
+
+    energies: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
     infos: list[dict] = field(default_factory=list)
     n_variables: int = 0
 
@@ -118,19 +125,34 @@ def coefficient_precision(tol: float, C: float) -> float:
     return tol * C
 
 
+@dataclass(frozen=True)
+class Start:
+    """Where a working set's rounds start: its coefficients, the multiplier, its KKT tolerance.
+
+    ``coefficients`` (off the grid) compete with round 1's samples, so that
+    the rounds never end above them; ``multiplier`` is the equality's first
+    multiplier (the intercept the whole dual's KKT conditions imply), so that
+    the first QUBO already leans the right way; ``kkt_tol`` is the
+    tolerance at which a polished round ends the rounds: a working set may
+    be solved more loosely than the fit's ``tol``, while the coefficients'
+    precision, the boxes and the equality keep the fit's.
+    """
+
+    coefficients: NDArray[np.float64]
+    multiplier: float
+    kkt_tol: float
+
+
+#: Each box narrows by this factor when a round lands inside it.
+_SHRINK = 0.25
+
+
 def refine(
     program: DualProgram,
     encoding: Encoding,
     solve_round: SampleQubo,
-    *,
-    penalty: float,
-    max_iter: int,
-    tol: float,
-    shrink: float = 0.25,
-    polish_rounds: bool = True,
-    multiplier: float = 0.0,
-    start: NDArray[np.float64] | None = None,
-    kkt_tol: float | None = None,
+    settings: SolveSettings,
+    start: Start | None = None,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
@@ -141,17 +163,12 @@ def refine(
     loses the previous round's solution. With ``polish_rounds``, every
     round's best solution also names an active set, and the rounds stop as
     soon as the exact optimum on that set meets libsvm's KKT condition at
-    ``tol`` (:func:`training.polish.polish`). ``multiplier`` is the
-    equality's first multiplier: 0 for a whole dual, the current intercept
-    for a working set's subproblem (where the whole dual's KKT conditions
-    put it), so that its first QUBO already leans the right way.
-    ``start`` (a subproblem's current coefficients, off the grid) competes
-    with round 1's samples, so that the rounds never end above it.
-    ``kkt_tol`` (default ``tol``) is the KKT tolerance at which a polished
-    round ends the rounds: a working set may be solved more loosely than
-    the whole fit's ``tol`` while the coefficients' precision, the boxes and
-    the equality keep the whole fit's.
+    ``tol`` (:func:`training.polish.polish`). A working set's rounds
+    begin at its :class:`Start`; a whole dual's at 0 with multiplier 0.
     """
+    penalty, max_iter, tol = settings.penalty, settings.max_iter, settings.tol
+    polish_rounds = settings.polish
+    multiplier, kkt_tol = (0.0, tol) if start is None else (start.multiplier, start.kkt_tol)
     search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients), multiplier=multiplier)
     trace, infos = [], []
     converged = False
@@ -164,17 +181,17 @@ def refine(
         infos.append(dict(sampleset.info))
         result = _ranked(sampleset, bqm, search.box, warm_bits)
         if start is not None and search.centre is None:
-            result = _with_start(program, result, start, penalty, search.multiplier)
+            result = _with_start(program, result, start.coefficients, penalty, search.multiplier)
         sample_energy = float(result.energies[0])
         polished = polish(program, result.solution, atol=precision) if polish_rounds else None
-        if polished is not None and polished.optimal(kkt_tol or tol):
+        if polished is not None and polished.optimal(kkt_tol):
             result = _with_optimum(program, result, polished, penalty=penalty)
         trace.append(record := _record(program, result, search, sample_energy, started, warm))
         if result.polished:
             converged = True
             break
         previous = search.objective
-        _advance(search, program, result, penalty=penalty, tol=tol, shrink=shrink)
+        _advance(search, program, result, penalty=penalty, tol=tol, shrink=_SHRINK)
         search.objective = record.dual_objective
         if _settled(record, previous, search, tol, precision):
             converged = True

@@ -10,6 +10,7 @@ the combination of its rows into one model is the estimator's business.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -24,7 +25,7 @@ from backends.samplers.exact import MAX_EXACT_VARIABLES, BoundedExactSolver
 from backends.samplers.warm import warm_start_kind
 from qubo import DualProgram, Encoding, KernelDual
 from training._warnings import warn_at_caller
-from training.rounds import Refinement, refine
+from training.rounds import Refinement, Start, refine
 from training.sampler import SamplerSession
 from training.settings import SolveSettings
 from training.working_sets import Decomposition, decompose
@@ -164,7 +165,8 @@ def solve_program(
     owner: str,
 ) -> QuboSolution:
     """Refine ``program``'s whole QUBO on the session's backend; ``owner`` names the estimator."""
-    result = _refine(program, encoding, settings, session, owner)
+    with _capacity_explained(owner, program, encoding):
+        result = refine(program, encoding, session, settings)
     if not result.converged and settings.max_iter > 1:
         warn_at_caller(
             f"{owner} stopped after max_iter={settings.max_iter} refinement rounds before "
@@ -208,7 +210,8 @@ def solve_decomposed(
     ) -> tuple:
         nonlocal largest
         calls = session.calls
-        result = _refine(program, encoding, settings, session, owner, multiplier, start, tol)
+        with _capacity_explained(owner, program, encoding):
+            result = refine(program, encoding, session, settings, Start(start, multiplier, tol))
         largest = max(largest, result.n_variables)
         rounds.append(result.n_iter)
         infos[0] = result.infos[-1]
@@ -265,29 +268,11 @@ def _decomposed_solution(
     )
 
 
-def _refine(
-    program: DualProgram,
-    encoding: Encoding,
-    settings: SolveSettings,
-    session: SamplerSession,
-    owner: str,
-    multiplier: float = 0.0,
-    start: NDArray[np.float64] | None = None,
-    kkt_tol: float | None = None,
-) -> Refinement:
+@contextmanager
+def _capacity_explained(owner: str, program: DualProgram, encoding: Encoding):
+    """A backend's capacity refusal, told in the estimator's words with its remedies."""
     try:
-        return refine(
-            program,
-            encoding,
-            session,
-            penalty=settings.penalty,
-            max_iter=settings.max_iter,
-            tol=settings.tol,
-            polish_rounds=settings.polish,
-            multiplier=multiplier,
-            start=start,
-            kkt_tol=kkt_tol,
-        )
+        yield
     except BackendCapacityError as error:
         raise BackendCapacityError(
             f"{owner} with n_bits={encoding.n_bits} builds a QUBO of "

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qubo import DualProgram, KernelDual
+from training.rounds import Outcome
 
 __all__ = ["Decomposition", "OuterRecord", "decompose", "select_working_set"]
 
@@ -68,15 +69,11 @@ class OuterRecord:
 
 
 @dataclass
-class Decomposition:
-    """The outcome of the outer loop: coefficients, gradient and trace."""
+class Decomposition(Outcome):
+    """The outcome of the outer loop: with the coefficients, the gradient and why it stopped."""
 
-    coefficients: NDArray[np.float64]
-    gradient: NDArray[np.float64]
-    n_iter: int
-    converged: bool
-    kkt_violation: float
-    trace: list[OuterRecord] = field(default_factory=list)
+    gradient: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
+    kkt_violation: float = 0.0
     reason: str = "kkt"
 
 
@@ -245,9 +242,21 @@ def decompose(
                         time.perf_counter() - started, polished, accepted)
         )  # fmt: skip
         gap, v, up, low = kkt_gap(dual, z, gradient)
-    if gap <= tol:
-        reason = "kkt"
-    return Decomposition(z, gradient, len(trace), reason in _CONVERGED, gap, trace, reason)
+    return _outcome(z, gradient, trace, gap, "kkt" if gap <= tol else reason)
+
+
+def _outcome(
+    z: NDArray[np.float64], gradient: NDArray[np.float64], trace: list, gap: float, reason: str
+) -> Decomposition:
+    return Decomposition(
+        coefficients=z,
+        n_iter=len(trace),
+        converged=reason in _CONVERGED,
+        trace=trace,
+        gradient=gradient,
+        kkt_violation=gap,
+        reason=reason,
+    )
 
 
 def _stop_reason(
