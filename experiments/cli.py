@@ -42,7 +42,9 @@ def _bench(args: argparse.Namespace) -> int:
     print(
         f"Learning-curve extrapolation on {curves.n_runs} curves x {curves.n_epochs} epochs "
         f"({Path(curves.source).name}); fractions {settings.fractions}, n_train "
-        f"{settings.train_sizes}, {settings.n_splits} splits"
+        f"{settings.train_sizes}"
+        + "".join(f" and (r={f}, n_train={n})" for f, n in settings.extra_cells)
+        + f", {settings.n_splits} splits"
     )
     start = time.perf_counter()
     rows, details = lc.run(curves, settings, n_jobs=args.jobs, progress=not args.quiet)
