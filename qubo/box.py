@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.encoding import Encoding
-
 
 @dataclass(frozen=True, eq=False)
 class BoxEncoding:
@@ -32,7 +30,8 @@ class BoxEncoding:
 
     Examples
     --------
-    >>> box = BoxEncoding.full(Encoding(n_bits=2, C=3.0), 2)
+    >>> from qubo.encoding import Encoding
+    >>> box = Encoding(n_bits=2, C=3.0).boxes(2)
     >>> box.decode([[0, 1], [1, 1]]).tolist()
     [2.0, 3.0]
     >>> shifted = BoxEncoding(np.array([1.0, 0.0]), np.array([0.3, 3.0]), box.weights)
@@ -60,14 +59,14 @@ class BoxEncoding:
         object.__setattr__(self, "width", width)
         object.__setattr__(self, "weights", weights)
 
-    @classmethod
-    def full(cls, encoding: Encoding, n_coefficients: int) -> BoxEncoding:
-        """The box ``[0, C]`` for every coefficient: the single-shot encoding."""
-        return cls(
-            np.zeros(n_coefficients),
-            np.full(n_coefficients, encoding.C),
-            encoding.p / encoding.p.sum(),
-        )
+    def boxes(self, n_coefficients: int) -> BoxEncoding:
+        """These boxes, checked to hold ``n_coefficients``: the interface shared with Encoding."""
+        if n_coefficients != self.n_coefficients:
+            raise ValueError(
+                f"the boxes encode {self.n_coefficients} coefficients but {n_coefficients} "
+                "were asked for"
+            )
+        return self
 
     @property
     def n_bits(self) -> int:

@@ -32,10 +32,12 @@ def decode_sampleset(
     """Decode a SampleSet into coefficients, one row per sample.
 
     ``encoding`` is the shared :class:`Encoding` of a single-shot QUBO or the
-    per-coefficient :class:`BoxEncoding` of a refinement round.
+    per-coefficient :class:`BoxEncoding` of a refinement round: either gives
+    its boxes (``encoding.boxes(n)``), which decode the bits.
 
     Returns an array of shape ``(num_samples, n_coefficients)``; for QSVR
     ``n_coefficients = 2N`` (``alpha`` then ``alpha*``), for QSVC ``N``.
     """
-    bits = sample_bits(sampleset, n_coefficients * encoding.n_bits)
-    return encoding.decode(bits.reshape(len(bits), n_coefficients, encoding.n_bits))
+    boxes = encoding.boxes(n_coefficients)
+    bits = sample_bits(sampleset, n_coefficients * boxes.n_bits)
+    return boxes.decode(bits.reshape(len(bits), n_coefficients, boxes.n_bits))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from qubo.box import BoxEncoding
+
 
 @dataclass(frozen=True)
 class Encoding:
@@ -72,6 +74,23 @@ class Encoding:
             return np.asarray(self.precision, dtype=float)
         powers = float(self.base) ** np.arange(self.n_bits)
         return self.C * powers / powers.sum()
+
+    def boxes(self, n_coefficients: int) -> BoxEncoding:
+        """The box ``[0, C]`` for each of ``n_coefficients``: this encoding, per coefficient.
+
+        The one interface of Encoding and :class:`~qubo.box.BoxEncoding`:
+        the builders, the decoder and the refinement rounds ask either for
+        its boxes, so a single shot is the special case ``lower = 0``,
+        ``width = C`` of a round.
+
+        Examples
+        --------
+        >>> Encoding(n_bits=2, C=3.0).boxes(2).decode([[0, 1], [1, 1]]).tolist()
+        [2.0, 3.0]
+        """
+        return BoxEncoding(
+            np.zeros(n_coefficients), np.full(n_coefficients, self.C), self.p / self.p.sum()
+        )
 
     def levels(self) -> NDArray[np.float64]:
         """All representable values, sorted and unique."""

@@ -61,7 +61,7 @@ def build_svc_qubo(
     6
     """
     K, y = check_gram_and_targets(gram, y)
-    box = encoding if isinstance(encoding, BoxEncoding) else BoxEncoding.full(encoding, y.size)
+    box = encoding.boxes(y.size)
     program = svc_program(K, y, C=float(box.upper.max()))
     return program.qubo(box, penalty=penalty, multiplier=multiplier)
 

@@ -66,7 +66,7 @@ def build_svr_qubo(
     8
     """
     K, y = check_gram_and_targets(gram, y)
-    box = encoding if isinstance(encoding, BoxEncoding) else BoxEncoding.full(encoding, 2 * y.size)
+    box = encoding.boxes(2 * y.size)
     program = svr_program(
         K, y, C=float(box.upper.max()), epsilon=epsilon, complementarity=complementarity
     )

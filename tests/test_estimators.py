@@ -14,7 +14,7 @@ from sklearn.svm import SVR
 from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR, NoFreeSupportVectorWarning
-from qubo import BoxEncoding, Encoding, split_svr_coefficients, svr_dual_objective
+from qubo import Encoding, split_svr_coefficients, svr_dual_objective
 
 
 def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):
@@ -89,7 +89,7 @@ def test_fit_weights_are_inverse_training_errors_of_each_kept_solution(rng):
     assert len(rows) > 2
     # Each kept solution's training error through the public fit/predict path:
     # a QSVR whose "sampler" answers exactly that solution's bits.
-    box = BoxEncoding.full(Encoding(n_bits=model.n_bits, C=model.C), rows.shape[1])
+    box = Encoding(n_bits=model.n_bits, C=model.C).boxes(rows.shape[1])
     errors = []
     for row in rows:
         bits = (box.encode(row).reshape(1, -1), range(rows.shape[1] * model.n_bits))

@@ -110,7 +110,7 @@ def test_full_box_equals_the_single_shot_encoding(rng):
     y = rng.normal(size=5)
     enc = Encoding(n_bits=3, base=2.0, C=2.0)
     single = build_svr_qubo(K, y, enc, penalty=0.5)
-    boxed = build_svr_qubo(K, y, BoxEncoding.full(enc, 10), penalty=0.5)
+    boxed = build_svr_qubo(K, y, enc.boxes(10), penalty=0.5)
     bits = rng.integers(0, 2, size=(30, single.num_variables))
     labels = range(single.num_variables)
     np.testing.assert_allclose(single.energies((bits, labels)), boxed.energies((bits, labels)))

@@ -169,7 +169,7 @@ def refine(
     penalty, max_iter, tol = settings.penalty, settings.max_iter, settings.tol
     polish_rounds = settings.polish
     multiplier, kkt_tol = (0.0, tol) if start is None else (start.multiplier, start.kkt_tol)
-    search = _Search(box=BoxEncoding.full(encoding, program.n_coefficients), multiplier=multiplier)
+    search = _Search(box=encoding.boxes(program.n_coefficients), multiplier=multiplier)
     trace, infos = [], []
     converged = False
     precision = coefficient_precision(tol, program.C)

@@ -80,7 +80,7 @@ def next_box(
     Examples
     --------
     >>> from qubo import Encoding
-    >>> box = BoxEncoding.full(Encoding(n_bits=2, C=3.0), 3)
+    >>> box = Encoding(n_bits=2, C=3.0).boxes(3)
     >>> new = next_box(box, [0.0, 1.0, 3.0], 3.0)
     >>> new.lower.tolist(), new.width.tolist()
     ([0.0, 0.5, 1.5], [1.5, 1.5, 1.5])
