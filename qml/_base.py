@@ -146,13 +146,16 @@ class QuantumSVMBase(BaseEstimator):
         X: NDArray[np.float64],
         program: Callable[[NDArray[np.float64]], DualProgram],
         rng: np.random.RandomState,
+        gram: Callable[[], NDArray[np.float64]] | None = None,
     ) -> tuple[QuboSolution, NDArray[np.float64] | None]:
         """Solve ``dual`` on the backend: one whole QUBO if it fits a working set, else decomposed.
 
         ``X`` holds the program's training points (its Gram matrix for a
         precomputed kernel); ``program(K)`` builds the whole dual from the
-        Gram matrix. Returns the solution and the Gram matrix, None when the
-        fit was decomposed (it never forms the ``N x N`` matrix).
+        Gram matrix; ``gram()``, if given, returns that matrix (a slice of one
+        computed once for every pair of classes). Returns the solution and the
+        Gram matrix, None when the fit was decomposed (it never forms the
+        ``N x N`` matrix).
         """
         settings = self._solve_settings()
         owner = type(self).__name__
@@ -160,7 +163,7 @@ class QuantumSVMBase(BaseEstimator):
         size = resolve_working_set_size(settings, session.sampler, self.n_bits, dual.n_coefficients)
         if dual.n_coefficients <= size:
             self._check_qubo_memory(dual.n_coefficients)
-            K = self.kernel_(X, X)
+            K = self.kernel_(X, X) if gram is None else gram()
             solution = solve_program(program(K), self._encoding(), settings, session, owner=owner)
             return solution, K
         columns = self._kernel_columns(X, size)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -226,11 +227,14 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         coef_rows = np.zeros((n_classes - 1, X.shape[0]))
         intercepts, solutions, combined = [], [], []
         binary = n_classes == 2
+        full_gram = cache(lambda: self.kernel_(X, X))  # once for every pair solved whole
         for i, j in combinations(range(n_classes), 2):
             rows = np.flatnonzero((y_index == i) | (y_index == j))
             signs = np.where(y_index[rows] == j, 1.0, -1.0)
             pair_X = X[np.ix_(rows, rows)] if self.kernel == "precomputed" else X[rows]
-            coef, intercept, (solution, kept) = self._fit_pair(pair_X, signs, rng)
+            shared = binary or self.kernel == "precomputed"
+            gram = None if shared else (lambda rows=rows: full_gram()[np.ix_(rows, rows)])
+            coef, intercept, (solution, kept) = self._fit_pair(pair_X, signs, rng, gram)
             # SVC's layout: class i's points in row j-1, class j's in row i, with
             # libsvm's sign (positive towards class i) except in the binary case.
             sign = 1.0 if binary else -1.0
@@ -244,10 +248,16 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         self._set_solutions(solutions, combined)
         return self
 
-    def _fit_pair(self, X, signs, rng):
-        """One pair of classes (labels ``signs`` in {-1, +1}): coefficients, intercept, solution."""
+    def _fit_pair(self, X, signs, rng, gram=None):
+        """One pair of classes (labels ``signs`` in {-1, +1}): coefficients, intercept, solution.
+
+        ``gram()`` gives the pair's Gram matrix as a slice of the one computed
+        for all classes: a quantum kernel then simulates each point once, not
+        once per pair it belongs to.
+        """
         dual = svc_kernel_dual(signs, C=self.C)
-        solution, K = self._solve(dual, X, lambda K: svc_program(K, signs, C=self.C), rng)
+        program = lambda K: svc_program(K, signs, C=self.C)  # noqa: E731
+        solution, K = self._solve(dual, X, program, rng, gram)
         if K is None:
             combined = self._combine(solution, loss=None)
             intercept, has_free = gradient_intercept(

@@ -21,7 +21,8 @@ from sklearn.exceptions import ConvergenceWarning
 
 from backends import BackendCapacityError
 from backends.samplers.diagnostics import SolveDiagnostics
-from backends.samplers.exact import MAX_EXACT_VARIABLES, BoundedExactSolver
+from backends.samplers.exact import BoundedExactSolver
+from backends.samplers.hybrid import HybridSampler
 from backends.samplers.warm import warm_start_kind
 from qubo import DualProgram, Encoding, KernelDual
 from training._warnings import warn_at_caller
@@ -134,7 +135,7 @@ def resolve_working_set_size(
     """
     capacity = _variable_capacity(sampler)
     if settings.working_set_size == "auto":
-        whole = isinstance(sampler, BoundedExactSolver) or type(sampler).__name__ == "HybridSampler"
+        whole = isinstance(sampler, (BoundedExactSolver, HybridSampler))
         if whole or (capacity is None and n_coefficients <= SA_WHOLE_LIMIT):
             return n_coefficients
         return SA_WORKING_SET if capacity is None else max(2, capacity // n_bits)
@@ -150,10 +151,9 @@ def resolve_working_set_size(
 
 
 def _variable_capacity(sampler: dimod.Sampler) -> int | None:
-    if isinstance(sampler, BoundedExactSolver):
-        return MAX_EXACT_VARIABLES
-    capacity = getattr(type(sampler), "capacity", None)
-    return int(sampler.capacity) if isinstance(capacity, property) else None
+    """Variables one call takes, where the sampler declares it (QPU, exact), else None."""
+    capacity = getattr(sampler, "capacity", None)
+    return int(capacity) if isinstance(capacity, int) else None
 
 
 def solve_program(

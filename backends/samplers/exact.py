@@ -23,6 +23,11 @@ class BoundedExactSolver(dimod.ExactSolver):
     -1.0
     """
 
+    @property
+    def capacity(self) -> int:
+        """Variables one call takes (as a QPU sampler's ``capacity``)."""
+        return MAX_EXACT_VARIABLES
+
     def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs) -> dimod.SampleSet:
         """Every state of ``bqm`` with its energy, after checking that they fit.
 

@@ -336,6 +336,9 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     if any(n < 10 for n in args.sizes):
         parser.error(f"--sizes must be at least 10 each; got {args.sizes}")
+    if args.plot.exists() and not (args.choose_size or args.mock_qpu or args.random_sampler):
+        # Checked before minutes of fits: a file already there may be the user's.
+        parser.error(f"--plot {args.plot} exists; name a new file or remove it first")
     if args.choose_size:
         choose_size([22, 44, 88, 128])
         return
