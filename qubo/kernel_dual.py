@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.program import DualProgram
+from qubo.program import DualProgram, without_common_part
 
 __all__ = ["KernelDual", "svc_kernel_dual", "svr_kernel_dual"]
 
@@ -60,7 +60,7 @@ class KernelDual:
 
     @property
     def n_coefficients(self) -> int:
-        return int(self.linear.size)
+        return int(self.points.size)
 
     @property
     def n_points(self) -> int:
@@ -95,12 +95,7 @@ class KernelDual:
 
     def canonical(self, z: ArrayLike) -> NDArray[np.float64]:
         """Each SVR pair's common part removed (``alpha * alpha* = 0``), as in ``DualProgram``."""
-        z = np.array(z, dtype=float)
-        if self.pairs is not None:
-            common = np.minimum(z[self.pairs[:, 0]], z[self.pairs[:, 1]])
-            z[self.pairs[:, 0]] -= common
-            z[self.pairs[:, 1]] -= common
-        return z
+        return without_common_part(z, self.pairs)
 
     def pairs_within(self, coefficients: NDArray[np.intp]) -> NDArray[np.intp] | None:
         """The SVR pairs whose two coefficients both lie in ``W``, as positions in ``W``."""

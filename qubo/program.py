@@ -27,6 +27,20 @@ from qubo._dense import bqm_from_dense, check_gram_and_targets
 from qubo.box import BoxEncoding
 
 
+def without_common_part(
+    coefficients: ArrayLike, pairs: NDArray[np.intp] | None
+) -> NDArray[np.float64]:
+    """A copy of ``coefficients`` (one row or a stack) with each pair's common part removed."""
+    a = np.array(coefficients, dtype=float)
+    if pairs is None:
+        return a
+    first, second = pairs[:, 0], pairs[:, 1]
+    common = np.minimum(a[..., first], a[..., second])
+    a[..., first] -= common
+    a[..., second] -= common
+    return a
+
+
 @dataclass(frozen=True, eq=False)
 class DualProgram:
     """``min 1/2 a^T M a + c^T a`` s.t. ``g^T a = t``, ``0 <= a <= C``.
@@ -84,14 +98,7 @@ class DualProgram:
         >>> program.canonical([0.5, 0.0, 0.2, 0.3]).tolist()
         [0.3, 0.0, 0.0, 0.3]
         """
-        a = np.array(coefficients, dtype=float)
-        if self.pairs is None:
-            return a
-        first, second = self.pairs[:, 0], self.pairs[:, 1]
-        common = np.minimum(a[..., first], a[..., second])
-        a[..., first] -= common
-        a[..., second] -= common
-        return a
+        return without_common_part(coefficients, self.pairs)
 
     def augmented(
         self, coefficients: ArrayLike, *, penalty: float, multiplier: float = 0.0

@@ -46,6 +46,21 @@ def _timed_fit(model, X, y):
     return model, time.perf_counter() - start
 
 
+def _row(task, name, n, gap, violation, quantum, classical, split, seconds, rounds) -> dict:
+    X_test, y_test = split
+    return {
+        "task": task,
+        "data": name,
+        "n": n,
+        "gap": gap,
+        "violation": violation,
+        "score_q": quantum.score(X_test, y_test),
+        "score_c": classical.score(X_test, y_test),
+        "rounds": rounds,
+        "seconds": seconds,
+    }
+
+
 def regression_case(
     name: str, loader, n: int, seed: int, params: dict | None = None, **options
 ) -> dict:
@@ -53,24 +68,18 @@ def regression_case(
     params = params or SVR_PARAMS
     X, y, X_test, y_test = loader(n, seed)
     qsvr, seconds = _timed_fit(QSVR(**params, random_state=seed, **options), X, y)
-    svr = SVR(**params, tol=1e-8).fit(X, y)
-    K = qsvr.kernel_(X, X)
-    program = svr_program(K, y, C=params["C"], epsilon=params["epsilon"])
-    beta_ref = _full_dual(svr, n)
+    program = svr_program(qsvr.kernel_(X, X), y, C=params["C"], epsilon=params["epsilon"])
+    beta_ref = _full_dual(SVR(**params, tol=1e-8).fit(X, y), n)
     beta = _full_dual(qsvr, n)
     reference = program.objective(np.r_[beta_ref.clip(0), (-beta_ref).clip(0)])
     ours = program.objective(np.r_[beta.clip(0), (-beta).clip(0)])
-    return {
-        "task": "regression",
-        "data": name,
-        "n": n,
-        "gap": (ours - reference) / abs(reference),
-        "violation": abs(beta.sum()),
-        "score_q": qsvr.score(X_test, y_test),
-        "score_c": SVR(**params).fit(X, y).score(X_test, y_test),
-        "rounds": int(qsvr.n_iter_[0]),
-        "seconds": seconds,
-    }
+    gap = (ours - reference) / abs(reference)
+    classical = SVR(**params).fit(X, y)
+    rounds = int(qsvr.n_iter_[0])
+    split = (X_test, y_test)
+    return _row(
+        "regression", name, n, gap, abs(beta.sum()), qsvr, classical, split, seconds, rounds
+    )
 
 
 def classification_case(
@@ -80,25 +89,19 @@ def classification_case(
     params = params or SVC_PARAMS
     X, y, X_test, y_test = loader(n, seed)
     qsvc, seconds = _timed_fit(QSVC(**params, random_state=seed, **options), X, y)
-    svc = SVC(**params, tol=1e-8).fit(X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
     program = svc_program(qsvc.kernel_(X, X), signs, C=params["C"])
     # dual_coef_ holds y_n alpha_n; its sign convention is SVC's for both models.
-    alpha_ref = np.abs(_full_dual(svc, n))
+    alpha_ref = np.abs(_full_dual(SVC(**params, tol=1e-8).fit(X, y), n))
     alpha = np.abs(_full_dual(qsvc, n))
-    reference = program.objective(alpha_ref)
-    ours = program.objective(alpha)
-    return {
-        "task": "classification",
-        "data": name,
-        "n": n,
-        "gap": (ours - reference) / abs(reference),
-        "violation": abs(alpha @ signs),
-        "score_q": qsvc.score(X_test, y_test),
-        "score_c": SVC(**params).fit(X, y).score(X_test, y_test),
-        "rounds": int(qsvc.n_iter_.max()),
-        "seconds": seconds,
-    }
+    gap = (program.objective(alpha) - program.objective(alpha_ref)) / abs(
+        program.objective(alpha_ref)
+    )
+    classical = SVC(**params).fit(X, y)
+    rounds = int(qsvc.n_iter_.max())
+    split = (X_test, y_test)
+    violation = abs(alpha @ signs)
+    return _row("classification", name, n, gap, violation, qsvc, classical, split, seconds, rounds)
 
 
 def run(
