@@ -6,10 +6,11 @@ new one, never half of one.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -56,31 +57,96 @@ def check_writable_folder(target: str | os.PathLike) -> Path:
     return target
 
 
-@contextmanager
-def atomic_folder(target: str | os.PathLike):
-    """Yield a temporary folder beside ``target``; swap it into place on success.
+MANIFEST = ".hqml-owned.json"
+"""The file that lists what hqml wrote into an output folder: the only files it may replace."""
 
-    The previous folder stays complete until the new one is: it is renamed
-    aside, the new one renamed in, and only then the old one removed. An
-    interrupted write leaves the previous result set and, at worst, a hidden
-    temporary folder, never a mix of old and new files.
+
+def owned_files(folder: str | os.PathLike) -> set[str]:
+    """The names hqml wrote into ``folder``, from its manifest (none when there is none)."""
+    manifest = Path(folder) / MANIFEST
+    if not manifest.exists() and not manifest.is_symlink():
+        return set()
+    try:
+        record = json.loads(manifest.read_text()) if manifest.is_file() else None
+    except (OSError, ValueError):
+        record = None
+    files = record.get("files") if isinstance(record, dict) else None
+    if record is None or record.get("written_by") != "hqml" or not isinstance(files, list):
+        raise ValueError(
+            f"{manifest} is not hqml's list of its files; move it or choose another folder"
+        )
+    return {name for name in files if isinstance(name, str) and name == Path(name).name}
+
+
+def check_result_folder(target: str | os.PathLike, names: Iterable[str]) -> Path:
+    """Refuse, before any computing, a folder where writing ``names`` would replace a user's file.
+
+    hqml may replace only the files its manifest says it wrote; any other
+    file of the same name (or a folder, or a link) stays, and the command
+    stops here instead.
     """
+    target = check_writable_folder(target)
+    if not target.exists():
+        return target
+    owned = owned_files(target)
+    for name in names:
+        path = target / name
+        if (path.exists() or path.is_symlink()) and (name not in owned or not path.is_file()):
+            raise ValueError(
+                f"{path} exists and hqml did not write it; expected an output folder "
+                "without it: move it or choose another --output"
+            )
+    return target
+
+
+@contextmanager
+def replace_file_set(target: str | os.PathLike, names: Iterable[str]):
+    """Yield a hidden temporary folder; move the files written there into ``target`` on success.
+
+    The files replace hqml's previous set, each by an atomic rename, and
+    the manifest lists the union while they move, so a crash leaves every
+    file whole and every file hqml wrote still recognised as its own. Files
+    of the previous set that the new one lacks are removed; nothing else in
+    ``target`` is touched. ``names`` are the files the set may hold.
+    """
+    names = tuple(names)
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    created = not target.exists()
+    target.mkdir(parents=True, exist_ok=True)
+    temporary = Path(tempfile.mkdtemp(prefix=".hqml-new-", dir=target))
     try:
         yield temporary
-        os.chmod(temporary, 0o777 & ~_umask())
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / target.name)
-            os.replace(temporary, target)
-            shutil.rmtree(old)
-        else:
-            os.replace(temporary, target)
+        written = sorted(path.name for path in temporary.iterdir())
+        unexpected = set(written) - set(names)
+        if unexpected:
+            raise RuntimeError(
+                f"a result set wrote files it does not declare: {sorted(unexpected)}"
+            )
+        check_result_folder(target, written)
+        previous = owned_files(target)
+        _write_manifest(target, previous | set(written))
+        for name in written:
+            os.chmod(temporary / name, 0o666 & ~_umask())
+            os.replace(temporary / name, target / name)
+        _write_manifest(target, set(written))
+        for name in previous - set(written):
+            (target / name).unlink(missing_ok=True)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
+        if created and _only_hqml(target):
+            shutil.rmtree(target, ignore_errors=True)
         raise
+    shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _only_hqml(folder: Path) -> bool:
+    """Whether ``folder`` (which hqml created) holds nothing but hqml's hidden files."""
+    return all(path.name.startswith((".hqml-", MANIFEST)) for path in folder.iterdir())
+
+
+def _write_manifest(folder: Path, names: set[str]) -> None:
+    record = {"written_by": "hqml", "files": sorted(names)}
+    write_atomically(folder / MANIFEST, lambda t: t.write_text(json.dumps(record, indent=2)))
 
 
 def _umask() -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from experiments import regression
-from experiments.atomic import check_writable_folder
+from experiments.atomic import check_result_folder
 
 
 def _fail(message: str) -> int:
@@ -34,9 +34,9 @@ def _bench(args: argparse.Namespace) -> int:
         extra_cells=() if args.no_large_cell or args.train_sizes else (lc.LARGE_CELL,),
     )
     try:
-        check_writable_folder(args.output)
         curves = load_curves(args.curves)
         settings.validate(curves)
+        check_result_folder(args.output, report.RESULT_FILES)
     except (CurveFileError, ValueError) as error:
         return _fail(str(error))
     print(

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.atomic import atomic_folder, atomic_path, write_atomically
+from experiments.atomic import atomic_path, replace_file_set, write_atomically
 
 PACKAGES = (
     "hqml",
@@ -196,18 +196,33 @@ class ShownSplit:
     title: str
 
 
+RESULT_FILES = (
+    "results.json",
+    "results.csv",
+    "summary.csv",
+    "r2_by_method.png",
+    "predicted_vs_true.png",
+    "curves.png",
+)
+"""Every file a result set may hold: all hqml ever writes into an ``--output`` folder."""
+
+
 def write_result_set(output: Path, payload: dict, shown: ShownSplit | None = None) -> list[Path]:
-    """Write a benchmark's result set into ``output``, replacing it whole when complete.
+    """Write a benchmark's result set into ``output``, replacing hqml's previous set when complete.
 
     ``results.json`` holds ``payload`` (with its ``results`` rows and
     ``summary``); where there are rows, ``results.csv``, ``summary.csv`` and
     ``r2_by_method.png`` follow, and with ``shown`` the figures of one split
     (``predicted_vs_true.png``, ``curves.png``). ``hqml bench`` and
     ``hqml slurm collect`` both write through here, so their folders hold the
-    same files.
+    same files. Only these files (:data:`RESULT_FILES`) and the manifest
+    that lists them are hqml's: any other file in ``output`` stays, and a
+    user's file of the same name stops the write with a clear error.
     """
     rows, summary = payload.get("results", []), payload.get("summary", [])
-    with atomic_folder(output) as folder:  # the previous results stay whole until then
+    with replace_file_set(
+        output, RESULT_FILES
+    ) as folder:  # the previous set stays whole until then
         written = [write_json(folder / "results.json", payload)]
         if rows:
             written += [

@@ -19,6 +19,7 @@ FAST = {"num_reads": 10, "backend_options": {"num_sweeps": 200}, "random_state":
 
 #: The files of a benchmark result set (``hqml bench`` and ``hqml slurm collect``).
 RESULT_SET_FILES = [
+    ".hqml-owned.json",  # the manifest: what hqml wrote, and so may replace
     "curves.png",
     "predicted_vs_true.png",
     "r2_by_method.png",

@@ -121,7 +121,11 @@ def _bench_args(path, output, *extra):
 
 def test_bench_writes_csv_json_and_plots(curve_file, tmp_path, capsys):
     output = tmp_path / "results"
+    output.mkdir()
+    (output / "thesis.tex").write_text("a user's file, not hqml's")
     assert main(_bench_args(curve_file[0], output)) == 0
+    assert (output / "thesis.tex").read_text() == "a user's file, not hqml's"
+    (output / "thesis.tex").unlink()
     out = capsys.readouterr().out
     assert "held-out R^2" in out
     assert re.search(r"QSVR \(sa\): [0-2] of 2 fits solved as one QUBO ended on the certified", out)
@@ -337,3 +341,26 @@ def test_only_qsvr_rows_carry_rounds_even_where_svr_has_an_n_iter(rng):
     for name in (lc.SVR_SAME, lc.SVR_CV, lc.RIDGE):
         assert by_method[name]["rounds"] is None
         assert by_method[name]["polished"] is None
+
+
+def test_bench_refuses_a_users_results_file_before_computing(curve_file, tmp_path, capsys):
+    tmp_path = tmp_path / "project"
+    tmp_path.mkdir()
+    (tmp_path / "results.csv").write_text("my own table")
+    args = ["bench", "--curves", str(curve_file[0]), "--train-sizes", "10", "--splits", "2",
+            "--no-mock-qpu", "--quiet", "--output", str(tmp_path)]  # fmt: skip
+    assert main(args) == 2
+    assert "results.csv exists and hqml did not write it" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["results.csv"]
+
+
+def test_output_dot_writes_into_the_current_folder(curve_file, tmp_path, monkeypatch):
+    tmp_path = tmp_path / "project"
+    tmp_path.mkdir()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "keep.txt").write_text("x")
+    args = ["bench", "--curves", str(curve_file[0]), "--fractions", "0.5", "--train-sizes",
+            "10", "--splits", "2", "--no-mock-qpu", "--no-large-cell", "--jobs", "1", "--quiet",
+            "--output", "."]  # fmt: skip
+    assert main(args) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*RESULT_SET_FILES, "keep.txt"])

@@ -160,6 +160,17 @@ def test_tasks_skip_finished_work_and_collect_lists_missing(experiment_file, tmp
     assert payload["missing"] == outcome["missing"]
     # one result-set writer: the same files as `hqml bench` writes
     assert sorted(p.name for p in (run / "collected").iterdir()) == RESULT_SET_FILES
+    # --output into a user's folder: hqml adds its files and deletes none of theirs
+    project = tmp_path / "myproject"
+    (project / "src").mkdir(parents=True)
+    (project / "thesis.tex").write_text("chapter one")
+    (project / "src" / "main.py").write_text("print(1)")
+    collect(run, project)
+    assert (project / "thesis.tex").read_text() == "chapter one"
+    assert (project / "src" / "main.py").read_text() == "print(1)"
+    assert sorted(p.name for p in project.iterdir()) == sorted(
+        [*RESULT_SET_FILES, "src", "thesis.tex"]
+    )
 
 
 # ------------------------------------------------------------ real local Slurm

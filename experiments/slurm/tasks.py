@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from experiments import lc_benchmark as lc
-from experiments.atomic import write_atomically
+from experiments.atomic import check_result_folder, write_atomically
 from experiments.curves import load_curves
-from experiments.report import ShownSplit, write_result_set
+from experiments.report import RESULT_FILES, ShownSplit, write_result_set
 from experiments.slurm.experiment import Experiment, experiment_from_dict
 from experiments.slurm.rundir import RunDirectory
 
@@ -102,6 +102,7 @@ def collect(run_dir: Path, output: Path | None = None) -> dict:
     run = RunDirectory(run_dir)
     description = run.description()
     experiment = experiment_from_dict(description["experiment"])
+    output = check_result_folder(Path(output) if output else run.collected, RESULT_FILES)
     missing, corrupt = run.missing_tasks(), run.corrupt_results()
     results = [r for r in map(run.read_result, run.tasks()) if r is not None]
     rows, details = _merge(results)
@@ -115,7 +116,6 @@ def collect(run_dir: Path, output: Path | None = None) -> dict:
         "summary": summary,
         "results": rows,
     }
-    output = Path(output) if output else run.collected
     written = write_result_set(output, payload, _shown(experiment, details))
     return {
         "summary": summary,
