@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import fields, replace
 from numbers import Integral, Real
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
@@ -24,7 +25,8 @@ from training import (
     QuboSolution,
     SamplerSession,
     SolveSettings,
-    coefficient_precision,
+    Tolerances,
+    certify,
     resolve_working_set_size,
     solve_decomposed,
     solve_program,
@@ -164,9 +166,11 @@ class QuantumSVMBase(BaseEstimator):
         if dual.n_coefficients <= size:
             self._check_qubo_memory(dual.n_coefficients)
             K = self.kernel_(X, X) if gram is None else gram()
+            settings = self._at_scale(settings, dual, np.diagonal(K))
             solution = solve_program(program(K), self._encoding(), settings, session, owner=owner)
             return solution, K
         columns = self._kernel_columns(X, size)
+        settings = self._at_scale(settings, dual, columns.diagonal())
         solution = solve_decomposed(
             dual,
             columns,
@@ -178,6 +182,55 @@ class QuantumSVMBase(BaseEstimator):
             owner=owner,
         )
         return solution, None
+
+    def _at_scale(
+        self, settings: SolveSettings, dual: KernelDual, diagonal: NDArray[np.float64]
+    ) -> SolveSettings:
+        """The settings with ``tol`` read at this dual's scale (kept for the intercept)."""
+        self._tolerances = Tolerances.of(
+            self.tol,
+            C=self.C,
+            gradient=Tolerances.gradient_scale(dual.signs, dual.linear),
+            curvature=float(np.max(diagonal, initial=0.0)),
+        )
+        return replace(settings, tolerances=self._tolerances)
+
+    def _check_optimum(
+        self,
+        dual: KernelDual,
+        z: NDArray[np.float64],
+        gradient: NDArray[np.float64] | None,
+        K: NDArray[np.float64] | None,
+        context: str,
+    ) -> None:
+        """Warn when the returned coefficients are not libsvm's optimum to ``tol``.
+
+        Checked for ``combine="best"`` only: the other rules average
+        solutions on purpose. A solution passes when libsvm's KKT condition
+        holds at the dual's scale, or when its certified gap
+        (:func:`training.certify`) is within ``tol`` of the objective; the
+        warning says how far it is.
+        """
+        if self.combine != "best":
+            return
+        if gradient is None:  # a whole fit: G = Q z + p from the Gram matrix
+            every = np.arange(dual.n_coefficients)
+            gradient = dual.column_product(K[:, dual.points], every, z) + dual.linear
+        certificate, tolerances = certify(dual, z, gradient), self._tolerances
+        kkt = certificate.kkt_violation <= tolerances.kkt * (1 + 1e-9)
+        gap = certificate.gap_bound <= tolerances.objective(certificate.objective)
+        equality = certificate.equality_violation <= max(tolerances.coefficient, 1e-12 * self.C)
+        if (kkt or gap) and equality:
+            return
+        warn_at_caller(
+            f"{context} is not libsvm's optimum to tol={self.tol}: its largest KKT violation "
+            f"is {certificate.kkt_violation:.3g} (allowed {tolerances.kkt:.3g} at this "
+            f"dual's scale), its dual objective is at most {certificate.gap_bound:.3g} "
+            f"({certificate.relative_gap:.2%}) above the optimum, and |sum of signed "
+            f"coefficients| is {certificate.equality_violation:.3g}. Raise max_iter or "
+            "num_reads, and keep polish=True",
+            ConvergenceWarning,
+        )
 
     def _kernel_columns(self, X: NDArray[np.float64], size: int) -> KernelColumns:
         """The kernel's columns on demand, after checking what the decomposed fit will hold."""
@@ -220,6 +273,7 @@ class QuantumSVMBase(BaseEstimator):
         self.solution_coefs_ = [np.array(c.coefficients) for c in combined]
         self.solution_weights_ = [np.array(c.weights) for c in combined]
         self.trace_ = [dict(s.trace) for s in solutions]
+        self.tolerances_ = [s.tolerances for s in solutions]
         self.sampler_ = solutions[0].sampler
         self.sampler_info_ = [dict(s.info) for s in solutions]
         self.warm_start_ = solutions[0].warm_start
@@ -246,10 +300,10 @@ class QuantumSVMBase(BaseEstimator):
         """How close to 0 or C a coefficient counts as at the bound, for the intercept.
 
         Refinement rounds stop once the boxes are that wide
-        (:func:`training.rounds.coefficient_precision`); a single shot's grid
+        (:class:`training.Tolerances`' ``coefficient``); a single shot's grid
         holds 0 and C exactly, and its nearest other level is far from both.
         """
-        return coefficient_precision(self.tol, self.C)
+        return self._tolerances.coefficient
 
     def _combine(self, solution: QuboSolution, loss: Callable) -> Combined:
         """The kept solutions and their weighted average (``qml._combine.combine_solutions``)."""

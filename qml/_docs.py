@@ -131,6 +131,13 @@ SOLVE_ATTRIBUTES = """\
         its working set: halved after a refused answer), ``qubo_calls``,
         ``rounds``, ``seconds``, ``polished`` (the subproblem ended on its
         certified optimum) and ``accepted`` (its answer lowered the dual).
+    tolerances_ : list of training.Tolerances
+        Per dual program, ``tol`` read at its own scale (of ``y``, ``C`` and
+        the kernel): the KKT tolerance, the coefficients' resolution, the
+        first boxes' width and the factor on ``penalty``. A fit with
+        ``combine="best"`` whose solution misses the KKT tolerance and whose
+        certified dual gap exceeds ``tol`` raises a ``ConvergenceWarning``
+        that says how far it is.
     qubo_calls_ : int
         Sample calls made over the whole fit.
     sampler_seconds_ : float

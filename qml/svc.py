@@ -273,6 +273,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
                 K, signs, combined.average, C=self.C, atol=self._coefficient_precision()
             )
             intercept, has_free = float(b[0]), bool(free[0])
+        self._check_optimum(dual, combined.average, solution.gradient, K, "a QSVC solution")
         if not has_free:
             self._warn_no_free("a QSVC solution")
         return combined.average * signs, intercept, (solution, combined)

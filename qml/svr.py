@@ -269,6 +269,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
                 atol=self._coefficient_precision(),
             )
             intercept, has_free = float(b[0]), bool(free[0])
+        self._check_optimum(dual, combined.average, solution.gradient, K, "QSVR's solution")
         if not has_free:
             self._warn_no_free("the combined QSVR solution")
         alpha, star = split_svr_coefficients(combined.average)

@@ -77,7 +77,8 @@ def test_mock_qpu_fit_reports_embedding_and_chain_breaks(rng):
 
     alpha, star = split_svr_coefficients(model.solution_coefs_[0][0])
     K = rbf_kernel(X, gamma=model.kernel_.gamma)
-    dual = svr_dual_objective(K, y, alpha, star, epsilon=0.1, penalty=model.penalty)
+    penalty = model.penalty * model.tolerances_[0].penalty_unit  # penalty at the dual's scale
+    dual = svr_dual_objective(K, y, alpha, star, epsilon=0.1, penalty=penalty)
     assert model.solution_energies_[0][0] == pytest.approx(dual)
     assert model.score(X, y) > 0.5
 

@@ -1,5 +1,6 @@
 """Refinement rounds: every round's QUBO, libsvm's optimum, warm starts, bad input."""
 
+import re
 import warnings
 
 import numpy as np
@@ -154,11 +155,13 @@ def test_single_shot_is_far_from_the_optimum_that_rounds_reach():
     single.fit(X, y)
     refined = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
     gap_single, violation_single = _svr_gap(single, X, y, 1.0, 0.1, 0.1)
-    gap_refined, violation_refined = _svr_gap(refined, X, y, 1.0, 0.1, 0.1)
+    gap_refined, _ = _svr_gap(refined, X, y, 1.0, 0.1, 0.1)
     np.testing.assert_array_equal(single.n_iter_, [1])
-    # one QUBO on a 3-bit grid with a soft penalty: off the optimum, off the constraint
+    # one QUBO on a 3-bit grid: off the optimum; its penalty, at the dual's
+    # scale (diabetes' targets reach 3 C), keeps it on the constraint
     assert abs(gap_single) > 10 * max(abs(gap_refined), 1e-6)
-    assert violation_single > 10 * max(violation_refined, 1e-4)
+    assert single.tolerances_[0].penalty_unit > 3
+    assert violation_single <= 1e-3
     trace = refined.trace_[0]
     assert set(trace) == {
         "energy",
@@ -233,9 +236,16 @@ def test_max_iter_before_tol_warns_but_single_shot_does_not():
     with pytest.warns(ConvergenceWarning, match=r"QSVR stopped after max_iter=2 refinement rounds"):
         model = QSVR(C=1.0, gamma=0.1, max_iter=2, polish=False, random_state=0).fit(X, y)
     np.testing.assert_array_equal(model.n_iter_, [2])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
+    # a single shot is no iteration that stopped early, but its model is not
+    # the optimum either: the certificate says how far it is
+    with pytest.warns(ConvergenceWarning) as caught:
         QSVR(C=1.0, gamma=0.1, max_iter=1, random_state=0).fit(X, y)
+    messages = [str(w.message) for w in caught]
+    assert not any("stopped after max_iter" in m for m in messages)
+    assert any(
+        re.search(r"not libsvm's optimum .* at most [\d.e+-]+ \([\d.]+%\) above", m)
+        for m in messages
+    )
 
 
 def test_convergence_warning_points_at_the_callers_line():

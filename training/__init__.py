@@ -14,11 +14,13 @@ to the backend and turns the answers into the dual's solution.
   annealer's moves;
 - :mod:`training.polish`: the KKT solve on an annealer's active set;
 - :mod:`training.sampler`: one sampler session per fit;
+- :mod:`training.tolerances`: ``tol`` at the dual's own scale;
+- :mod:`training.certificate`: a solution's KKT violation and gap bound;
 - :mod:`training.solve`: the entry points and their result type.
 """
 
+from training.certificate import Certificate, certify
 from training.columns import KernelColumnError, KernelColumns
-from training.rounds import coefficient_precision
 from training.sampler import BackendFallbackWarning, SamplerSession
 from training.settings import SolveSettings
 from training.solve import (
@@ -29,17 +31,20 @@ from training.solve import (
     solve_decomposed,
     solve_program,
 )
+from training.tolerances import Tolerances
 
 __all__ = [
     "SA_WHOLE_LIMIT",
     "SA_WORKING_SET",
     "BackendFallbackWarning",
+    "Certificate",
     "KernelColumnError",
     "KernelColumns",
     "QuboSolution",
     "SamplerSession",
     "SolveSettings",
-    "coefficient_precision",
+    "Tolerances",
+    "certify",
     "resolve_working_set_size",
     "solve_decomposed",
     "solve_program",

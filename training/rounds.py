@@ -21,6 +21,7 @@ from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
 from training.polish import Polished, polish
 from training.searches import line_search, subspace_search
 from training.settings import SolveSettings
+from training.tolerances import Tolerances
 from training.trust_region import next_box
 
 #: A round has stalled when it improves on its start by less than this
@@ -98,6 +99,7 @@ class _Search:
     step: float = np.inf
     effort: int = 1
     objective: float | None = None
+    growing: bool = True
     moves: list = field(default_factory=list)
 
 
@@ -116,13 +118,17 @@ class _Round:
         return self.rows[0]
 
 
-def coefficient_precision(tol: float, C: float) -> float:
-    """How finely the rounds resolve the coefficients: the stopping box width ``tol * C``.
-
-    The same quantity decides, after the fit, how close to 0 or C a
-    coefficient counts as at that bound (the intercept's KKT conditions).
-    """
-    return tol * C
+def program_tolerances(program: DualProgram, settings: SolveSettings) -> Tolerances:
+    """The settings' tolerances, or those of ``program`` itself when the settings hold none."""
+    if settings.tolerances is not None:
+        return settings.tolerances
+    diagonal = np.diagonal(program.hessian)
+    return Tolerances.of(
+        settings.tol,
+        C=program.C,
+        gradient=Tolerances.gradient_scale(program.constraint, program.linear),
+        curvature=float(diagonal.max(initial=0.0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -156,9 +162,10 @@ def refine(
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
 
-    Convergence: the widest box is below ``tol * C``, the dual objective
-    changed by at most ``tol * max(1, |objective|)`` in the last round and the
-    constraint violation ``|h|`` is below ``_FEASIBLE * tol * C``. Every round keeps the
+    Convergence: the widest box is below the coefficients' tolerance, the
+    dual objective changed by at most ``tol`` relatively in the last round and
+    the constraint violation ``|h|`` is below ``_FEASIBLE`` times the
+    coefficients' tolerance (all at the dual's scale: :class:`Tolerances`). Every round keeps the
     best of its own samples and of the warm start, so a noisy sampler never
     loses the previous round's solution. With ``polish_rounds``, every
     round's best solution also names an active set, and the rounds stop as
@@ -166,13 +173,17 @@ def refine(
     ``tol`` (:func:`training.polish.polish`). A working set's rounds
     begin at its :class:`Start`; a whole dual's at 0 with multiplier 0.
     """
-    penalty, max_iter, tol = settings.penalty, settings.max_iter, settings.tol
-    polish_rounds = settings.polish
-    multiplier, kkt_tol = (0.0, tol) if start is None else (start.multiplier, start.kkt_tol)
-    search = _Search(box=encoding.boxes(program.n_coefficients), multiplier=multiplier)
+    max_iter, polish_rounds = settings.max_iter, settings.polish
+    tolerances = program_tolerances(program, settings)
+    penalty = settings.penalty * tolerances.penalty_unit
+    multiplier, kkt_tol = (
+        (0.0, tolerances.kkt) if start is None else (start.multiplier, start.kkt_tol)
+    )
+    first = _first_boxes(encoding, program.n_coefficients, tolerances, start)
+    search = _Search(box=first, multiplier=multiplier)
     trace, infos = [], []
     converged = False
-    precision = coefficient_precision(tol, program.C)
+    precision = tolerances.coefficient
     for _ in range(max_iter):
         started = time.perf_counter()
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
@@ -191,9 +202,9 @@ def refine(
             converged = True
             break
         previous = search.objective
-        _advance(search, program, result, penalty=penalty, tol=tol, shrink=_SHRINK)
+        _advance(search, program, result, penalty=penalty, tolerances=tolerances, shrink=_SHRINK)
         search.objective = record.dual_objective
-        if _settled(record, previous, search, tol, precision):
+        if _settled(record, previous, search, tolerances):
             converged = True
             break
     return Refinement(
@@ -228,11 +239,11 @@ def _record(
 
 
 def _settled(
-    record: RoundRecord, previous: float | None, search: _Search, tol: float, precision: float
+    record: RoundRecord, previous: float | None, search: _Search, tolerances: Tolerances
 ) -> bool:
     """The rounds' own rule: the objective settled, the boxes and ``|h|`` below the precision."""
-    objective = record.dual_objective
-    settled = previous is not None and abs(objective - previous) <= tol * max(1.0, abs(objective))
+    objective, precision = record.dual_objective, tolerances.coefficient
+    settled = previous is not None and abs(objective - previous) <= tolerances.objective(objective)
     narrow = search.box.width.max() <= precision
     return settled and narrow and abs(record.constraint_violation) <= _FEASIBLE * precision
 
@@ -308,7 +319,7 @@ def _advance(
     result: _Round,
     *,
     penalty: float,
-    tol: float,
+    tolerances: Tolerances,
     shrink: float,
 ) -> None:
     """Move the multiplier, the centre, the boxes and the warm-start effort to the next round."""
@@ -317,7 +328,7 @@ def _advance(
     search.multiplier += float(2.0 * rho * program.violation(result.solution))
     # The step narrows early when a round no longer improves on its start.
     lowest = result.energies[0]
-    stalled = result.start_energy - lowest <= _STALL * tol * max(1.0, abs(lowest))
+    stalled = result.start_energy - lowest <= _STALL * tolerances.objective(lowest)
     move = result.solution - result.start
     if move.any():
         search.moves = [*search.moves, move][-_HISTORY:]
@@ -331,13 +342,31 @@ def _advance(
         shrink=shrink,
         stalled=stalled,
         previous=result.start,
-        min_width=0.5 * coefficient_precision(tol, program.C),
+        min_width=0.5 * tolerances.coefficient,
+        grow=search.growing,
     )
     # A step that is kept means a valley the short warm anneals creep along:
     # double their effort each such round (up to _MAX_EFFORT), back to 1 on shrinking.
     step = search.box.width.max()
     search.effort = min(2 * search.effort, _MAX_EFFORT) if step >= search.step else 1
+    search.growing = search.growing and step >= search.step
     search.step = step
+
+
+def _first_boxes(
+    encoding: Encoding, n: int, tolerances: Tolerances, start: Start | None
+) -> BoxEncoding:
+    """Round 1's boxes: ``[0, C]``, or ``[0, reach]`` when C is far above the solution's size.
+
+    A working set's start lies inside them (its coefficients, with room to grow).
+    """
+    whole = encoding.boxes(n)
+    reach = tolerances.reach
+    if start is not None and start.coefficients.size:
+        reach = max(reach, 2.0 * float(start.coefficients.max()))
+    if reach >= encoding.C:
+        return whole
+    return BoxEncoding(whole.lower, np.full(n, reach), whole.weights)
 
 
 def _extrapolate(

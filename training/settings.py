@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import dimod
 
+from training.tolerances import Tolerances
+
 __all__ = ["SolveSettings"]
 
 
@@ -38,6 +40,9 @@ class SolveSettings:
         Megabytes of the kernel-column cache of a decomposed fit.
     complementarity : float
         QSVR's penalty on ``alpha * alpha*`` (0 for QSVC).
+    tolerances : Tolerances or None
+        ``tol`` at the scale of the whole dual being solved (its gradient and
+        kernel diagonal); None reads them from each program solved.
     """
 
     backend: str | dimod.Sampler = "sa"
@@ -51,3 +56,4 @@ class SolveSettings:
     working_set_size: int | str = "auto"
     cache_size: float = 200.0
     complementarity: float = 0.0
+    tolerances: Tolerances | None = None

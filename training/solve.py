@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 import dimod
@@ -29,6 +29,7 @@ from training._warnings import warn_at_caller
 from training.rounds import Refinement, Start, refine
 from training.sampler import SamplerSession
 from training.settings import SolveSettings
+from training.tolerances import Tolerances
 from training.working_sets import Decomposition, decompose
 
 __all__ = [
@@ -99,6 +100,8 @@ class QuboSolution:
         Why it stopped: "polished" (a round's certified optimum), "tol" (the
         rounds' rule), "kkt" (libsvm's condition at ``tol``), "settled" (the
         decomposed dual no longer moved), "stalled" or "max_iter".
+    tolerances : Tolerances or None
+        ``tol`` at this dual's scale, as the solve used it.
     """
 
     coefficients: NDArray[np.float64]
@@ -117,6 +120,7 @@ class QuboSolution:
     gradient: NDArray[np.float64] | None = field(default=None)
     working_set_size: int | None = None
     stop_reason: str = "tol"
+    tolerances: Tolerances | None = None
 
 
 def resolve_working_set_size(
@@ -188,6 +192,7 @@ def solve_program(
         qubo_calls=session.calls,
         sampler_seconds=session.seconds,
         stop_reason=_round_reason(result, settings),
+        tolerances=settings.tolerances,
     )
 
 
@@ -218,23 +223,31 @@ def solve_decomposed(
         polished = bool(result.trace[-1].polished)
         return result.coefficients[0], session.calls - calls, polished
 
+    tolerances = settings.tolerances or Tolerances.of(
+        settings.tol,
+        C=dual.C,
+        gradient=Tolerances.gradient_scale(dual.signs, dual.linear),
+        curvature=1.0,
+    )
     outcome = decompose(
         dual,
         columns,
         solve,
         size=size,
-        tol=settings.tol,
+        tolerances=tolerances,
         max_iter=max_outer,
         complementarity=settings.complementarity,
     )
     if not outcome.converged:
         warn_at_caller(
             f"{owner} stopped after {outcome.n_iter} working sets ({outcome.reason}) with "
-            f"libsvm's KKT violation at {outcome.kkt_violation:.3g} > tol={settings.tol}; the "
+            f"libsvm's KKT violation at {outcome.kkt_violation:.3g} > {tolerances.kkt:.3g} "
+            f"(tol={settings.tol} at this dual's scale); the "
             "subproblems stopped lowering the dual: raise tol, num_reads or the backend's effort",
             ConvergenceWarning,
         )
-    return _decomposed_solution(dual, outcome, session, largest, rounds, infos[0], size)
+    solution = _decomposed_solution(dual, outcome, session, largest, rounds, infos[0], size)
+    return replace(solution, tolerances=tolerances)
 
 
 def _decomposed_solution(

@@ -39,6 +39,7 @@ def next_box(
     stalled: bool = False,
     previous: ArrayLike | None = None,
     min_width: float = 0.0,
+    grow: bool = False,
 ) -> BoxEncoding:
     """The next round's boxes around ``coefficients`` (trust-region logic).
 
@@ -70,6 +71,10 @@ def next_box(
         The step never narrows below this: boxes far finer than the
         tolerance cannot move the coefficients enough to settle the
         equality constraint.
+    grow : bool
+        Whether a coefficient on a free edge doubles the step (up to C)
+        instead of keeping it: while the first boxes are still finding the
+        solution's scale.
 
     Returns
     -------
@@ -89,8 +94,11 @@ def next_box(
     if not 0.0 < shrink < 1.0:
         raise ValueError(f"shrink must lie in (0, 1); got {shrink!r}")
     step = float(box.width.max())
-    if stalled or not on_free_edge(box, a, C).any():
+    pressing = on_free_edge(box, a, C).any()
+    if stalled or not pressing:
         step = max(step * shrink, min(min_width, step))
+    elif grow:
+        step = min(2.0 * step, C)
     width = np.full(a.size, min(step, C))
     target = np.full(a.size, 0.5)
     if previous is not None:

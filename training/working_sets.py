@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from qubo import DualProgram, KernelDual
 from training.rounds import Outcome
+from training.tolerances import Tolerances
 
 __all__ = ["Decomposition", "OuterRecord", "decompose", "select_working_set"]
 
@@ -191,7 +192,7 @@ def decompose(
     solve: SubproblemSolver,
     *,
     size: int,
-    tol: float,
+    tolerances: Tolerances,
     max_iter: int,
     complementarity: float = 0.0,
 ) -> Decomposition:
@@ -207,17 +208,18 @@ def decompose(
     is half as large (down to libsvm's 2): a smaller subproblem is better
     conditioned, and its flat valleys are short enough for the annealer
     to follow; after an acceptance the size doubles back. The loop ends
-    on libsvm's condition at ``tol``, after ``max_iter`` outer iterations,
+    on libsvm's condition at ``tolerances.kkt``, after ``max_iter`` outer iterations,
     or when ``_MAX_STALLS`` subproblems of 2 coefficients in a row were refused.
     """
     z = np.zeros(dual.n_coefficients)
+    tol = tolerances.kkt
     gradient = dual.linear.astype(float).copy()
     previous = np.empty(0, dtype=np.intp)
     trace: list[OuterRecord] = []
     stalls, current, reason = 0, size, "max_iter"
     gap, v, up, low = kkt_gap(dual, z, gradient)
     while len(trace) < max_iter:
-        reason = _stop_reason(gap, tol, stalls, trace, max(_SETTLE_WINDOW, z.size // size))
+        reason = _stop_reason(gap, tolerances, stalls, trace, max(_SETTLE_WINDOW, z.size // size))
         if reason is not None:
             break
         reason = "max_iter"
@@ -230,7 +232,7 @@ def decompose(
         sub_tol = max(tol, _INEXACT * gap)
         multiplier = _multiplier(v, up, low)
         new, calls, polished = solve(program, start, multiplier, sub_tol)
-        accepted = polished or _lowers(program, start, new, tol, multiplier)
+        accepted = polished or _lowers(program, start, new, tolerances.coefficient, multiplier)
         if accepted:
             gradient += dual.column_product(block, working_set, new - start)
             z[working_set] = new
@@ -260,7 +262,7 @@ def _outcome(
 
 
 def _stop_reason(
-    gap: float, tol: float, stalls: int, trace: list[OuterRecord], window: int
+    gap: float, tolerances: Tolerances, stalls: int, trace: list[OuterRecord], window: int
 ) -> str | None:
     """Why the loop stops now, or None: libsvm's condition, a settled dual or stalled answers.
 
@@ -270,13 +272,13 @@ def _stop_reason(
     pair can sit a little above ``tol`` along directions in which the dual
     is flat, and working sets then trade coefficients without lowering it.
     """
-    if gap <= tol:
+    if gap <= tolerances.kkt:
         return "kkt"
     if stalls >= _MAX_STALLS:
         return "stalled"
     if len(trace) > window:
         before, now = trace[-window - 1].dual_objective, trace[-1].dual_objective
-        if before - now <= _SETTLE * tol * max(1.0, abs(now)):
+        if before - now <= _SETTLE * tolerances.objective(now):
             return "settled"
     return None
 
@@ -296,19 +298,19 @@ def _lowers(
     program: DualProgram,
     start: NDArray[np.float64],
     new: NDArray[np.float64],
-    tol: float,
+    precision: float,
     multiplier: float,
 ) -> bool:
-    """Whether ``new`` lowers the dual, its equality kept within ``tol * C``.
+    """Whether ``new`` lowers the dual, its equality kept within the coefficients' ``precision``.
 
     Compared by the exact penalty ``f + nu |h|`` with ``nu`` above the
     equality's multiplier: a start that carries an earlier subproblem's
     violation cannot look better than a point that removes it, and a new
     point cannot buy a lower ``f`` by breaking the equality. The violation
-    left (at most ``tol * C``, the rounds' own bound) is removed by the next
+    left (at most ``precision``, above the rounds' own bound) is removed by the next
     subproblem's target, so it never accumulates.
     """
     nu = abs(multiplier) + 1.0
     merit_new = float(program.objective(new)) + nu * abs(float(program.violation(new)))
     merit_start = float(program.objective(start)) + nu * abs(float(program.violation(start)))
-    return merit_new < merit_start and abs(float(program.violation(new))) <= tol * program.C
+    return merit_new < merit_start and abs(float(program.violation(new))) <= precision
