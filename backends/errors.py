@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Callable
@@ -10,11 +11,17 @@ from typing import TypeVar
 T = TypeVar("T")
 
 # What a leaked credential looks like in an error text: a header or key=value
-# pair naming a token, or a Leap token itself (a prefix, a dash, 40 hex digits).
+# pair naming a token (its value bare, or quoted: a dict's repr quotes it, and
+# a bearer scheme word may precede it), or a Leap token itself (a prefix, a
+# dash, 40 hex digits). The exact value of the configured token is masked as
+# well (:func:`remember_token`), whatever its shape.
 _TOKEN_TEXT = re.compile(
-    r"(?i)((x-auth-token|authorization|token|api[_-]?key)[\"']?\s*[:=]\s*)[^\s,;}'\"]+"
+    r"(?i)((x-auth-token|authorization|token|api[_-]?key)[\"']?\s*[:=]\s*(bearer\s+)?)"
+    r"(\"[^\"]*\"|'[^']*'|[^\s,;}'\"]+)"
     r"|\b[A-Za-z]{2,10}-[0-9a-fA-F]{20,}\b"
 )
+# Every form the configured token takes in text: as is, inside a repr, inside JSON.
+_SECRETS: set[str] = set()
 _MAX_SUMMARY = 300
 
 
@@ -33,8 +40,29 @@ def safe_summary(error: BaseException) -> str:
 
 
 def _redact(text: str) -> str:
+    for secret in sorted(_SECRETS, key=len, reverse=True):  # longest first: a repr holds the value
+        text = text.replace(secret, "[redacted]")
     # Keep a "token: " prefix, so the message still says what was removed.
     return _TOKEN_TEXT.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+
+
+def remember_token() -> None:
+    """Read the token from Ocean's configuration, so that its exact value is masked everywhere.
+
+    Patterns miss a token of an unusual shape (free text, quotes, spaces);
+    its exact value, and the forms a repr or JSON give it, cannot be
+    missed. The value stays in this module's private set, in memory only:
+    never on an object that is pickled, logged or written.
+    """
+    try:
+        from dwave.cloud.config import load_config
+
+        token = load_config().get("token")
+    except Exception:  # no cloud client, or a malformed dwave.conf: nothing to mask yet
+        return
+    if isinstance(token, str) and token:
+        forms = {token, repr(token)[1:-1], json.dumps(token)[1:-1], token.strip()}
+        _SECRETS.update(form for form in forms if len(form) >= 4)
 
 
 class _RedactTokens(logging.Filter):
@@ -50,6 +78,9 @@ class _RedactTokens(logging.Filter):
 
 _REDACTOR = _RedactTokens()
 
+#: HTTP libraries under the cloud client, whose DEBUG records may name a header.
+_LOGGED_LIBRARIES = ("urllib3", "requests")
+
 
 def redact_cloud_logs() -> None:
     """Put the token redactor on every logger of D-Wave's cloud client.
@@ -61,9 +92,12 @@ def redact_cloud_logs() -> None:
     goes on each ``dwave.cloud`` logger that exists once the package is
     imported (they are created at import, one per module).
     """
+    remember_token()
     manager = logging.root.manager
     names = [
-        n for n in list(manager.loggerDict) if n == "dwave.cloud" or n.startswith("dwave.cloud.")
+        n
+        for n in list(manager.loggerDict)
+        if n.split(".")[0] in _LOGGED_LIBRARIES or n.startswith(("dwave.cloud", "dwave.system"))
     ]
     for name in names:
         logger = logging.getLogger(name)
@@ -124,10 +158,14 @@ def require_credentials() -> None:
     try:
         has_token = bool(load_config().get("token"))
     except Exception as error:  # a malformed dwave.conf
+        summary = safe_summary(error)
+    else:
+        summary = None
+    if summary is not None:  # raised outside the except block: no chain to the original
         raise BackendUnavailableError(
-            f"could not read the D-Wave configuration ({type(error).__name__}: {error}); "
+            f"could not read the D-Wave configuration ({summary}); "
             "fix it with `dwave config create`"
-        ) from error
+        )
     if not has_token:
         raise BackendUnavailableError(
             "no D-Wave API token found: set the DWAVE_API_TOKEN environment variable or "

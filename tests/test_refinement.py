@@ -155,13 +155,11 @@ def test_single_shot_is_far_from_the_optimum_that_rounds_reach():
     single.fit(X, y)
     refined = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
     gap_single, violation_single = _svr_gap(single, X, y, 1.0, 0.1, 0.1)
-    gap_refined, _ = _svr_gap(refined, X, y, 1.0, 0.1, 0.1)
+    gap_refined, violation_refined = _svr_gap(refined, X, y, 1.0, 0.1, 0.1)
     np.testing.assert_array_equal(single.n_iter_, [1])
-    # one QUBO on a 3-bit grid: off the optimum; its penalty, at the dual's
-    # scale (diabetes' targets reach 3 C), keeps it on the constraint
+    # one QUBO on a 3-bit grid with a soft penalty: off the optimum, off the constraint
     assert abs(gap_single) > 10 * max(abs(gap_refined), 1e-6)
-    assert single.tolerances_[0].penalty_unit > 3
-    assert violation_single <= 1e-3
+    assert violation_single > 10 * max(violation_refined, 1e-4)
     trace = refined.trace_[0]
     assert set(trace) == {
         "energy",

@@ -67,3 +67,66 @@ def test_safe_summary_redacts_what_looks_like_a_token():
     assert CANARY not in summary and CANARY[4:] not in summary
     assert summary.startswith("RuntimeError: 401 for headers")
     assert len(safe_summary(ValueError("x" * 5000))) < 400
+
+
+TOKEN_SHAPES = [
+    "ABC-0123456789abcdef0123456789abcdef01234567",  # Ocean's own shape
+    "0123456789abcdef0123456789abcdef01234567",  # bare hex
+    "my-secret-token-value",  # arbitrary text
+    'tok\'en with "quotes" and spaces',  # quotes and spaces
+]
+
+
+def _forms(token: str) -> set[str]:
+    import json
+
+    return {token, repr(token)[1:-1], json.dumps(token)[1:-1]}
+
+
+@pytest.mark.parametrize("token", TOKEN_SHAPES)
+def test_a_token_of_any_shape_appears_nowhere(
+    token, monkeypatch, tmp_path, caplog, no_dwave_config
+):
+    monkeypatch.setenv("DWAVE_API_TOKEN", token)
+    monkeypatch.setenv("DWAVE_API_ENDPOINT", f"http://127.0.0.1:{_closed_port()}/sapi/v2/")
+    qpu._child.cache_clear()
+    caplog.set_level(logging.DEBUG)
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    model = QSVR(backend="qpu", n_bits=1)
+    with pytest.raises(BackendUnavailableError) as info:
+        model.fit(X, X[:, 0])
+    qpu._child.cache_clear()
+    error = info.value
+    texts = ["".join(traceback.format_exception(e)) for e in _chain(error)] + [
+        pickle.dumps(error).decode("latin-1"),
+        pickle.dumps(model).decode("latin-1"),
+        "\n".join(record.getMessage() for record in caplog.records),
+        "\n".join(repr(record.args) for record in caplog.records),
+        "\n".join(str(record.__dict__) for record in caplog.records),
+    ]
+    # the cloud client did log its configuration: the records are there, masked
+    assert any("[redacted]" in record.getMessage() for record in caplog.records)
+    for text in texts:
+        for form in _forms(token):
+            assert form not in text
+
+
+@pytest.mark.parametrize("token", TOKEN_SHAPES)
+def test_generated_scripts_and_results_hold_no_token(token, monkeypatch, tmp_path):
+    from experiments.slurm import jobs
+    from experiments.slurm.experiment import load_experiment
+    from experiments.slurm.profiles import load_profile
+
+    monkeypatch.setenv("DWAVE_API_TOKEN", token)
+    experiment = tmp_path / "sweep.toml"
+    experiment.write_text(
+        'name = "canary"\n[grid]\nfractions = [0.5]\ntrain_sizes = [10]\nsplits = 1\n'
+        'backends = ["qpu", "sa"]\n[slurm]\ntime = "00:05:00"\nmem = "500M"\n'
+    )
+    run = tmp_path / "run"
+    jobs.generate(load_experiment(experiment), load_profile("local"), run)
+    for path in run.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            for form in _forms(token):
+                assert form not in text, path
