@@ -126,10 +126,13 @@ def _reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argpars
 
 @_reported
 def _slurm_systems(args: argparse.Namespace) -> int:
-    from experiments.slurm.profiles import available_systems, load_profile
+    from experiments.slurm.profiles import ProfileError, available_systems, load_profile
 
     for name in available_systems():
-        print(f"{name:<16} {load_profile(name).description}")
+        try:
+            print(f"{name:<16} {load_profile(name).description}")
+        except ProfileError as error:  # one broken profile does not hide the others
+            print(f"{name:<16} BROKEN: {error}")
     return 0
 
 

@@ -203,7 +203,7 @@ def _wait_for_queue(run: Path, timeout: float = 240) -> None:
 def test_array_cancel_resubmit_and_aggregate_on_a_real_slurm(
     local_slurm, experiment_file, tmp_path, capsys
 ):
-    run = tmp_path / "run"
+    run = tmp_path / "run%u%j"  # Slurm expands % in --output: hqml escapes it
     start = time.time()
     assert main(["slurm", "generate", str(experiment_file), "--system", "local",
                  "--run-dir", str(run)]) == 0  # fmt: skip

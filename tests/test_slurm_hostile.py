@@ -7,6 +7,7 @@ checks that only what hqml meant to run ran.
 """
 
 import os
+import re
 import stat
 import subprocess
 from dataclasses import replace
@@ -264,3 +265,142 @@ def test_a_folder_that_is_no_run_directory_is_named(tmp_path, capsys, command):
     assert main(["slurm", command, str(tmp_path), *extra]) == 2
     assert f"{tmp_path} is not a run directory" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # nothing written into it
+
+
+# ------------------------------------------------------------ second pass (issue 17)
+def _generate(tmp_path, run, *extra):
+    return main(
+        ["slurm", "generate", str(_experiment(tmp_path)), "--system", "local",
+         "--run-dir", str(run), *extra]
+    )  # fmt: skip
+
+
+def test_a_percent_in_the_run_directory_reaches_slurm_escaped(tmp_path):
+    run = tmp_path / "rdq%u%j"
+    assert _generate(tmp_path, run) == 0
+    script = (run / "job-cluster.sh").read_text()
+    assert f"#SBATCH --output={run}/logs/%x-%A_%a.out".replace("rdq%u%j", "rdq%%u%%j") in script
+    assert f"--output={run}/logs" not in script  # the unescaped pattern never appears
+    assert "rdq%%u%%j/logs/%x-%j.out" in (run / "aggregate.sh").read_text()
+
+
+@pytest.mark.parametrize("env", ["${VIRTUAL_ENV", "/opt/${X/venv", "$"])
+def test_an_unbalanced_variable_reference_is_refused(tmp_path, capsys, env):
+    run = tmp_path / "run"
+    assert _generate(tmp_path, run, "--env", env) == 2
+    assert "must be a path" in capsys.readouterr().err
+    assert not run.exists()
+
+
+def test_a_leading_tilde_is_expanded_at_generate_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    profile = _profile(tmp_path, environment='"~/venv"')
+    run = tmp_path / "run"
+    code = main(["slurm", "generate", str(_experiment(tmp_path)), "--system", str(profile),
+                 "--run-dir", str(run)])  # fmt: skip
+    assert code == 0
+    script = (run / "job-cluster.sh").read_text()
+    assert f'source "{tmp_path}/home/venv/bin/activate"' in script
+    assert '"~' not in script
+    subprocess.run(["bash", "-n", str(run / "job-cluster.sh")], check=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('partitions = "x"', r"partitions must be a table; got 'x'"),
+        ('modules = "x"', r"modules must be a table; got 'x'"),
+        ('time_limits = ["01:00:00"]', r"time_limits must be a table"),
+        ('[modules]\nload = "GCC"', r"modules.load must be a list of strings; got 'GCC'"),
+        ("cores_per_node = 0", r"cores_per_node must be >= 1"),
+        ('cores_per_node = "4"', r"cores_per_node must be an integer; got '4'"),
+        ("[partitions]\ncluster = 3", r"partitions.cluster must be a string; got 3"),
+    ],
+)
+def test_profiles_are_typed(tmp_path, text, message):
+    fields = {"name": '"site"', "cores_per_node": "4", "partitions": '{cluster = "batch"}'}
+    for line in text.split("\n")[:1]:
+        key = line.split("=")[0].strip().strip("[]")
+        fields.pop(key, None)
+    body = "".join(f"{k} = {v}\n" for k, v in fields.items()) + text + "\n"
+    path = tmp_path / "typed.toml"
+    path.write_text(body)
+    with pytest.raises(ProfileError, match=message):
+        load_profile(str(path))
+
+
+def test_one_broken_user_profile_does_not_break_the_listing(tmp_path, monkeypatch, capsys):
+    (tmp_path / "broken.toml").write_text('name = "broken"\npartitions = "x"\ncores_per_node = 1')
+    monkeypatch.setenv("HQML_SLURM_PROFILES", str(tmp_path))
+    assert main(["slurm", "systems"]) == 0
+    out = capsys.readouterr().out
+    assert "juwels-booster" in out
+    assert re.search(r"broken\s+BROKEN: profile .* partitions must be a table", out)
+
+
+def test_a_deeply_nested_toml_is_refused_clearly(tmp_path, capsys):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "[" * 10000 + "]" * 10000 + "\n")
+    assert main(["slurm", "generate", str(path), "--system", "local",
+                 "--run-dir", str(tmp_path / "run")]) == 2  # fmt: skip
+    assert "is not valid TOML" in capsys.readouterr().err
+    profile = tmp_path / "deep-profile.toml"
+    profile.write_text(path.read_text())
+    with pytest.raises(ProfileError, match=r"is not valid TOML"):
+        load_profile(str(profile))
+
+
+def test_resubmit_keeps_the_array_throttle(tmp_path, monkeypatch):
+    experiment = _experiment(tmp_path, 'time = "00:05:00"\nmem = "500M"\nmax_parallel = 1')
+    run = tmp_path / "run"
+    jobs.generate(load_experiment(experiment), load_profile("local"), run)
+    submitted = []
+
+    def fake_sbatch(script, *options):
+        submitted.append((Path(script).name, options))
+        return str(100 + len(submitted))
+
+    monkeypatch.setattr(jobs, "_sbatch", fake_sbatch)
+    monkeypatch.setattr(jobs, "_active_tasks", lambda run: set())
+    jobs.resubmit_failed(run)
+    array = next(options for name, options in submitted if name == "job-cluster.sh")
+    assert array == ("--array=0,1%1",)
+
+
+def test_a_run_directory_that_is_a_file_is_refused(tmp_path, capsys):
+    run = tmp_path / "run"
+    run.write_text("mine")
+    assert _generate(tmp_path, run) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    assert run.read_text() == "mine"
+
+
+def test_a_symlinked_run_directory_is_never_followed(tmp_path, capsys):
+    target = tmp_path / "system"
+    target.mkdir()
+    link = tmp_path / "run"
+    link.symlink_to(target)
+    assert _generate(tmp_path, link) == 2
+    assert "goes through the symbolic link" in capsys.readouterr().err
+    assert list(target.iterdir()) == []
+
+
+def test_a_users_folder_is_not_a_run_directory_to_overwrite(tmp_path, capsys):
+    run = tmp_path / "project"
+    run.mkdir()
+    (run / "tasks.json").write_text("my own tasks")
+    (run / "aggregate.sh").write_text("my own script")
+    assert _generate(tmp_path, run) == 2
+    assert "holds files hqml did not write" in capsys.readouterr().err
+    assert (run / "tasks.json").read_text() == "my own tasks"
+    assert (run / "aggregate.sh").read_text() == "my own script"
+
+
+def test_a_jobs_file_entry_without_a_job_is_named(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert _generate(tmp_path, run) == 0
+    (run / "jobs.json").write_text('[{"part": "cluster"}]')
+    assert main(["slurm", "status", str(run)]) == 2
+    assert 'jobs.json must hold a list of {"part": ..., "job": "<digits>"} entries' in (
+        capsys.readouterr().err
+    )

@@ -250,6 +250,8 @@ def load_experiment(path: str | Path) -> Experiment:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
         raise ExperimentError(f"{path} is not valid TOML: {error}") from error
+    except (RecursionError, UnicodeDecodeError) as error:  # a table nested thousands deep
+        raise ExperimentError(f"{path} is not valid TOML: {type(error).__name__}") from None
     unknown = sorted(set(data) - {"name", "curves", "grid", "model", "slurm"})
     if unknown:
         raise ExperimentError(

@@ -42,9 +42,54 @@ def split_tasks(experiment: Experiment) -> dict[str, list[int]]:
     return parts
 
 
+#: What a run directory may hold before hqml writes into it: its own files only.
+_RUN_FILES = frozenset(
+    {"experiment.json", "tasks.json", "jobs.json", "aggregate.sh", "results", "logs", "collected"}
+    | {f"tasks-{part}.txt" for part in PARTS}
+    | {f"job-{part}.sh" for part in PARTS}
+)
+
+
+def _foreign(names: set[str]) -> list[str]:
+    """Names that are neither a run's files nor the hidden temporaries of their atomic writes."""
+    own = {name for name in names if name in _RUN_FILES}
+    temporary = {n for n in names if any(n.startswith(f".{f}.") for f in _RUN_FILES)}
+    return sorted(names - own - temporary)
+
+
 def _checked_run_directory(run_dir: Path, description: dict) -> RunDirectory:
+    """The run directory, refused unless it is new, empty, or one hqml made for this experiment.
+
+    It is never a symbolic link (generate may run as root; a link to a
+    system folder would have it write there), and nothing inside that hqml
+    would write through is a link either. A folder holding anything else
+    (a user's own ``tasks.json``) is not hqml's to overwrite.
+    """
     if any(ord(c) < 32 for c in str(run_dir)):
         raise ValueError(f"the run directory must be one line of text; got {str(run_dir)!r}")
+    for path in [run_dir, *run_dir.parents]:
+        if path.is_symlink():
+            raise ValueError(
+                f"the run directory {run_dir} goes through the symbolic link {path}; "
+                "expected a real folder path"
+            )
+    if run_dir.exists() and not run_dir.is_dir():
+        raise ValueError(f"the run directory {run_dir} exists and is not a folder")
+    if run_dir.is_dir():
+        contents = {p.name for p in run_dir.iterdir()}
+        links = sorted(p.name for p in run_dir.iterdir() if p.is_symlink())
+        if links or (contents and "experiment.json" not in contents):
+            raise ValueError(
+                f"the run directory {run_dir} holds files hqml did not write "
+                f"({sorted(links or contents)[:5]}); expected a new or empty folder, or a "
+                "run directory of `hqml slurm generate`"
+            )
+        foreign = _foreign(contents)
+        if foreign:
+            raise ValueError(
+                f"the run directory {run_dir} holds files that are not a run's: {foreign[:5]}; "
+                "expected only hqml's files"
+            )
     run = RunDirectory(run_dir)
     stored = run.experiment_file
     if stored.is_file() and json.loads(stored.read_text()) != description:
@@ -61,7 +106,7 @@ def generate(
     """Write the run directory's task lists and batch scripts; submit nothing."""
     partitions = _partitions(experiment, profile)  # refuses unknown partitions before writing
     environment = environment if environment is not None else (profile.environment or sys.prefix)
-    check_path(environment, "the environment (--env)")
+    environment = check_path(environment, "the environment (--env)")  # expands a leading ~
     # Through JSON and back, so that tuples and lists compare as they are stored.
     description = json.loads(
         json.dumps({"experiment": experiment.as_dict(), "system": profile.name})
@@ -188,16 +233,23 @@ def _active_tasks(run: RunDirectory) -> set[int]:
     return active
 
 
+def _throttle(run: RunDirectory) -> str:
+    """The array's ``%N`` (max_parallel) as generated: a resubmitted array keeps it."""
+    parallel = run.description()["experiment"].get("slurm", {}).get("max_parallel", 0)
+    return f"%{parallel}" if isinstance(parallel, int) and parallel > 0 else ""
+
+
 def resubmit_failed(run_dir: Path) -> list[dict]:
     """Resubmit tasks that have no result and are not queued any more, then re-aggregate."""
     run = RunDirectory(run_dir)
     failed = set(run.missing_tasks()) - _active_tasks(run)
+    throttle = _throttle(run)
     entries = []
     for part in PARTS:
         ids = run.task_ids(part)
         indices = [str(i) for i, task in enumerate(ids) if task in failed]
         if indices:
-            job = _sbatch(run.job_script(part), "--array=" + ",".join(indices))
+            job = _sbatch(run.job_script(part), f"--array={','.join(indices)}{throttle}")
             entries.append({"part": part, "job": job, "array": ",".join(indices)})
     if not entries:
         return []

@@ -109,30 +109,68 @@ def load_profile(system: str) -> Profile:
         )
     try:
         data = tomllib.loads(path.read_text())
-        modules = data.get("modules", {})
-        profile = Profile(
-            name=str(data["name"]),
-            description=str(data.get("description", "")),
-            account=str(data.get("account", "")),
-            cores_per_node=int(data["cores_per_node"]),
-            gpus_per_node=int(data.get("gpus_per_node", 0)),
-            partitions={str(k): str(v) for k, v in data["partitions"].items()},
-            time_limits={str(k): str(v) for k, v in data.get("time_limits", {}).items()},
-            gpus_by_partition={
-                str(k): int(v) for k, v in data.get("gpus_per_node_by_partition", {}).items()
-            },
-            module_stage=str(modules.get("stage", "")),
-            modules=tuple(str(m) for m in modules.get("load", [])),
-            environment=str(data.get("environment", "")),
-        )
-    except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as error:
-        raise ProfileError(
-            f"profile {path} is malformed: {type(error).__name__}: {error}"
-        ) from error
+    except (tomllib.TOMLDecodeError, RecursionError, UnicodeDecodeError) as error:
+        raise ProfileError(f"profile {path} is not valid TOML: {type(error).__name__}") from None
+    try:
+        profile = _profile(data)
+    except (KeyError, TypeError, ValueError) as error:
+        message = f"missing key {error}" if isinstance(error, KeyError) else str(error)
+        raise ProfileError(f"profile {path} is malformed: {message}") from None
     try:
         return _checked(profile)
     except ValueError as error:
         raise ProfileError(f"profile {path}: {error}") from error
+
+
+def _typed(data: dict, key: str, kind: type, default, where: str = ""):
+    """``data[key]`` if it has the type a profile expects, else an error saying both."""
+    value = data.get(key, default)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise TypeError(f"{where}{key} must be {_KINDS[kind]}; got {value!r}")
+    return value
+
+
+_KINDS = {str: "a string", int: "an integer", dict: "a table", list: "a list of strings"}
+
+
+def _table_of(data: dict, key: str, kind: type) -> dict:
+    table = _typed(data, key, dict, {})
+    for name, value in table.items():
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise TypeError(f"{key}.{name} must be {_KINDS[kind]}; got {value!r}")
+    return table
+
+
+def _profile(data: dict) -> Profile:
+    """A profile from parsed TOML, every field of the type it must have."""
+    modules = _typed(data, "modules", dict, {})
+    load = _typed(modules, "load", list, [], "modules.")
+    if not all(isinstance(m, str) for m in load):
+        raise TypeError(f"modules.load must be a list of strings; got {load!r}")
+    if "partitions" not in data:
+        raise KeyError("partitions")
+    cores = _typed(data, "cores_per_node", int, None)
+    gpus = _typed(data, "gpus_per_node", int, 0)
+    if cores < 1 or gpus < 0:
+        raise ValueError(f"cores_per_node must be >= 1 and gpus_per_node >= 0; got {cores}, {gpus}")
+    by_partition = _table_of(data, "gpus_per_node_by_partition", int)
+    if any(n < 0 or (n and cores // n < 1) for n in by_partition.values()):
+        raise ValueError(
+            f"gpus_per_node_by_partition must leave >= 1 core per GPU; got {by_partition}"
+        )
+    return Profile(
+        name=_typed(data, "name", str, None),
+        description=_typed(data, "description", str, ""),
+        account=_typed(data, "account", str, ""),
+        cores_per_node=cores,
+        gpus_per_node=gpus,
+        partitions=_table_of(data, "partitions", str),
+        time_limits=_table_of(data, "time_limits", str),
+        gpus_by_partition=by_partition,
+        module_stage=_typed(modules, "stage", str, "", "modules."),
+        modules=tuple(load),
+        environment=_typed(data, "environment", str, ""),
+    )
 
 
 def _checked(profile: Profile) -> Profile:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.atomic import write_atomically
+from experiments.slurm.values import escape_filename_pattern
 
 PARTS = ("cluster", "quantum")
 
@@ -77,11 +78,11 @@ class RunDirectory:
 
     def array_log(self) -> str:
         """Slurm's ``--output`` pattern of an array element (job name, array job, index)."""
-        return f"{self.logs}/%x-%A_%a.out"
+        return f"{escape_filename_pattern(str(self.logs))}/%x-%A_%a.out"
 
     def aggregate_log(self) -> str:
         """Slurm's ``--output`` pattern of the aggregation job."""
-        return f"{self.logs}/%x-%j.out"
+        return f"{escape_filename_pattern(str(self.logs))}/%x-%j.out"
 
     def description(self) -> dict:
         """The stored experiment and system; a clear error when this is no run directory."""
@@ -104,8 +105,25 @@ class RunDirectory:
         return [int(line) for line in listing.read_text().split()] if listing.is_file() else []
 
     def jobs(self) -> list[dict]:
-        """Every submission so far, or [] before the first."""
-        return json.loads(self.jobs_file.read_text()) if self.jobs_file.is_file() else []
+        """Every submission so far, or [] before the first; an error names a malformed file."""
+        if not self.jobs_file.is_file():
+            return []
+        try:
+            entries = json.loads(self.jobs_file.read_text())
+        except ValueError as error:
+            raise ValueError(f"{self.jobs_file} is not valid JSON: {error}") from None
+        expected = 'a list of {"part": ..., "job": "<digits>"} entries'
+        if not isinstance(entries, list):
+            raise ValueError(f"{self.jobs_file} must hold {expected}; got {type(entries).__name__}")
+        for entry in entries:
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("part"), str)
+                and isinstance(entry.get("job"), str)
+                and entry["job"].isdigit()
+            ):
+                raise ValueError(f"{self.jobs_file} must hold {expected}; got the entry {entry!r}")
+        return entries
 
     def record_jobs(self, entries: list[dict]) -> None:
         write_json(self.jobs_file, self.jobs() + entries)

@@ -31,7 +31,7 @@ def _activation(environment: str) -> str:
         return "# no environment to activate: python is taken from PATH"
     # Checked by values.check_path: path characters and $VARIABLE references
     # only, so double quotes expand the variables and nothing else.
-    check_path(environment, "environment")
+    environment = check_path(environment, "environment")
     return f'source "{environment}/bin/activate"'
 
 

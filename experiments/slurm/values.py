@@ -10,6 +10,7 @@ writer.
 
 from __future__ import annotations
 
+import os
 import re
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "check_name",
     "check_path",
     "check_time",
+    "escape_filename_pattern",
 ]
 
 _TIME = re.compile(r"(\d+-\d{1,2}(:\d{1,2}){0,2}|\d+(:\d{1,2}){0,2})")
@@ -28,7 +30,7 @@ _ACCOUNT = re.compile(r"(<[A-Za-z0-9_-]+>|[A-Za-z0-9][A-Za-z0-9_.+-]*)?")
 _MODULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]*")
 # Path characters plus $NAME / ${NAME} references, which the job shell expands
 # inside double quotes; no parentheses or backticks, so no command substitution.
-_PATH = re.compile(r"(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|[A-Za-z0-9_./+@%:~-])+")
+_PATH = re.compile(r"(\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*|[A-Za-z0-9_./+@%:~-])+")
 _MEGABYTES = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024**2}
 MIN_MEMORY_MB = 64
 
@@ -82,13 +84,32 @@ def check_module(value, what: str = "module") -> str:
 
 
 def check_path(value, what: str) -> str:
-    """A path for the job shell: path characters and ``$VAR`` references only."""
+    """A path for the job shell: path characters and ``$VAR`` / ``${VAR}`` references only.
+
+    A leading ``~`` is expanded here, at generate time: inside the double
+    quotes the script puts around the path, the shell would not expand it.
+    """
     text = _text(what, value)
     if text and not _PATH.fullmatch(text):
         raise _refuse(
             what,
             value,
-            "a path of letters, digits, _ . / + @ % : ~ - and $VARIABLE references "
-            "(no spaces, quotes, parentheses, semicolons or newlines)",
+            "a path of letters, digits, _ . / + @ % : ~ - and $VARIABLE or ${VARIABLE} "
+            "references (no spaces, quotes, parentheses, semicolons, newlines or unclosed ${)",
         )
+    if text.startswith("~"):
+        expanded = os.path.expanduser(text)
+        if expanded.startswith("~") or not _PATH.fullmatch(expanded):
+            raise _refuse(what, value, "a path whose leading ~ names a known user's home")
+        return expanded
     return text
+
+
+def escape_filename_pattern(path: str) -> str:
+    """``path`` with ``%`` doubled, so that Slurm's ``--output`` pattern keeps it as it is.
+
+    sbatch expands ``%j``, ``%u``, ``%x`` ... in ``--output`` and reads ``%%``
+    as one ``%``: a run directory named ``rd%u`` would otherwise send the
+    log into a folder that does not exist, and the job would die unlogged.
+    """
+    return path.replace("%", "%%")
