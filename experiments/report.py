@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import platform
 import sys
 from dataclasses import dataclass
@@ -59,16 +60,28 @@ def write_csv(path: Path, rows: list[dict]) -> Path:
 
 
 def write_json(path: Path, payload: dict) -> Path:
-    def default(value):
-        if isinstance(value, np.generic):
-            return value.item()
-        if isinstance(value, np.ndarray):
-            return value.tolist()
-        raise TypeError(f"cannot serialise {type(value).__name__}")
+    """``payload`` as strict JSON: numpy values as numbers, NaN and infinities as null.
 
-    return write_atomically(
-        path, lambda t: t.write_text(json.dumps(payload, indent=2, default=default))
-    )
+    ``json.dumps`` would write ``NaN`` and ``Infinity``, which no JSON
+    parser but Python's reads.
+    """
+    text = json.dumps(_strict(payload), indent=2, allow_nan=False)
+    return write_atomically(path, lambda t: t.write_text(text))
+
+
+def _strict(value):
+    """``value`` with numpy scalars and arrays as Python ones and non-finite floats as None."""
+    if isinstance(value, dict):
+        return {key: _strict(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_strict(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
 def _pyplot():

@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from experiments.cli import main
@@ -404,3 +405,63 @@ def test_a_jobs_file_entry_without_a_job_is_named(tmp_path, capsys):
     assert 'jobs.json must hold a list of {"part": ..., "job": "<digits>"} entries' in (
         capsys.readouterr().err
     )
+
+
+def _tampered(text: str, change) -> str:
+    import json
+
+    result = json.loads(text)
+    change(result)
+    return json.dumps(result)
+
+
+def _set_row(key, value):
+    def change(result):
+        result["rows"][0][key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda r: r["rows"][0].pop("r2"),  # a missing key
+        lambda r: r["rows"].append("not a row"),  # a non-dict row
+        _set_row("r2", "0.9"),  # a string where a number belongs
+        _set_row("mae", [0.1]),  # a list where a number belongs
+        _set_row("r2", 10**400),  # an integer no float holds
+        _set_row("r2", float("nan")),  # NaN (Python's json writes it)
+        _set_row("r2", float("inf")),  # 1e999
+        _set_row("rounds", "8"),
+        _set_row("split", 7),  # a row of another cell
+        lambda r: r["detail"]["predictions"].update(x=[0.1]),  # a detail of the wrong length
+    ],
+)
+def test_collect_validates_every_row_and_counts_bad_files_as_missing(tmp_path, change):
+    import json
+
+    from experiments.slurm.tasks import collect, run_task
+
+    run = tmp_path / "run"
+    jobs.generate(load_experiment(_experiment(tmp_path)), load_profile("local"), run)
+    run_task(run, 0)
+    files = RunDirectory(run)
+    files.result(1).write_text(_tampered(files.result(0).read_text(), change).replace(
+        '"task": 0', '"task": 1'))  # fmt: skip
+    tampered = json.loads(files.result(1).read_text().replace("NaN", "0").replace("Infinity", "0"))
+    assert tampered["task"]["task"] == 1  # the file claims the right task
+    assert jobs.status(run)["finished"] == 1
+    outcome = collect(run)
+    assert outcome["finished"] == 1 and outcome["corrupt"] == [str(files.result(1))]
+    text = (run / "collected" / "results.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"{c} in results.json"))
+
+
+def test_results_json_is_strict_json(tmp_path):
+    import json
+
+    from experiments.report import write_json
+
+    write_json(tmp_path / "r.json", {"a": float("nan"), "b": [np.float64("inf"), 1.5]})
+    assert json.loads((tmp_path / "r.json").read_text()) == {"a": None, "b": [None, 1.5]}

@@ -16,6 +16,7 @@ Layout::
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,60 @@ PARTS = ("cluster", "quantum")
 def write_json(path: Path, payload) -> Path:
     """Write ``payload`` as indented JSON, atomically."""
     return write_atomically(path, lambda t: t.write_text(json.dumps(payload, indent=2)))
+
+
+def _refuse(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+#: A result row's keys and what each must hold: hqml writes no other rows.
+_NUMBERS = ("r2", "mae", "kendall_tau")
+_OPTIONAL = {"rounds": int, "polished": bool, "working_sets": int, "kkt_met": bool}
+
+
+def _finite(value) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(value)) and abs(float(value)) < 1e300
+    except OverflowError:  # an integer of 400 digits
+        return False
+
+
+def _finite_list(value) -> bool:
+    return isinstance(value, list) and all(_finite(v) for v in value)
+
+
+def valid_row(row, task: dict) -> bool:
+    """Whether ``row`` is a result row of ``task``: its keys, types and finite scores."""
+    if not isinstance(row, dict) or not isinstance(row.get("method"), str):
+        return False
+    cell = all(row.get(key) == task[key] for key in ("fraction", "n_train", "split"))
+    scores = all(_finite(row.get(key)) for key in _NUMBERS)
+    optional = all(
+        row.get(key) is None
+        or (
+            (isinstance(row[key], bool) if kind is bool else _finite(row[key]))
+            and isinstance(row[key], kind)
+        )
+        for key, kind in _OPTIONAL.items()
+    )
+    return cell and scores and optional
+
+
+def valid_result(result, task: dict) -> bool:
+    """Whether a parsed result file is ``task``'s: rows and a detail of hqml's schema."""
+    if not isinstance(result, dict) or result.get("task") != task:
+        return False
+    rows, detail = result.get("rows"), result.get("detail")
+    if not isinstance(rows, list) or not rows or not all(valid_row(r, task) for r in rows):
+        return False
+    if not isinstance(detail, dict) or not isinstance(detail.get("predictions"), dict):
+        return False
+    test = detail.get("test")
+    lists = [detail.get("y_true"), *detail["predictions"].values()]
+    integers = isinstance(test, list) and all(isinstance(i, int) and i >= 0 for i in test)
+    return integers and all(_finite_list(v) and len(v) == len(test) for v in lists)
 
 
 @dataclass(frozen=True)
@@ -131,17 +186,17 @@ class RunDirectory:
     def read_result(self, task: dict) -> dict | None:
         """The task's result, or None if it has none or its file is not a result of this task.
 
-        A file counts only if it parses as JSON and records this very task with
-        a list of rows: a truncated file, a stray file or one from another grid
-        is not a finished task.
+        A file counts only if it parses as strict JSON (no NaN or Infinity),
+        records this very task and holds rows and a detail of the schema
+        :func:`valid_result` checks: a truncated file, a stray file, one from
+        another grid or one with a string, a list or 1e999 where a number
+        belongs is not a finished task.
         """
         try:
-            result = json.loads(self.result(task["task"]).read_text())
-        except (OSError, ValueError):
+            result = json.loads(self.result(task["task"]).read_text(), parse_constant=_refuse)
+        except (OSError, ValueError, RecursionError):
             return None
-        if not isinstance(result, dict) or not isinstance(result.get("rows"), list):
-            return None
-        return result if result.get("task") == task else None
+        return result if valid_result(result, task) else None
 
     def corrupt_results(self) -> list[str]:
         """Result files that exist but are not a valid result of their task."""
