@@ -247,6 +247,13 @@ def _jobs(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32); got {value}")
+    return value
+
+
 def _positive(text: str) -> int:
     value = int(text)
     if value < 1:
@@ -279,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=12,
         help="random splits per cell (12: the default run stays under 5 minutes on 2 cores)",
     )
-    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--seed", type=_seed, default=0)
     bench.add_argument("--output", default="results", help="folder for CSV, JSON and PNG files")
     bench.add_argument("--no-mock-qpu", action="store_true", help="skip the mock-QPU QSVR")
     bench.add_argument("--jobs", type=_jobs, default=-1, help="parallel workers (joblib)")
@@ -288,8 +295,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     reg = commands.add_parser("regression", help="QSVR vs SVR vs OLS on scikit-learn's diabetes")
     reg.add_argument("--splits", type=_positive, default=20)
-    reg.add_argument("--seed", type=int, default=0)
-    reg.add_argument("--jobs", type=int, default=-1)
+    reg.add_argument("--seed", type=_seed, default=0)
+    reg.add_argument("--jobs", type=_jobs, default=-1)
     reg.add_argument("--quiet", action="store_true")
     reg.set_defaults(handler=_regression)
 
@@ -299,10 +306,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--dataset", choices=["digits", "mnist1d", "cifar10"], default="digits")
     generate.add_argument("--runs", type=_positive, default=400)
     generate.add_argument("--epochs", type=_positive, default=50)
-    generate.add_argument("--seed", type=int, default=0)
+    generate.add_argument("--seed", type=_seed, default=0)
     generate.add_argument("--cifar-dir", help="folder with the CIFAR-10 python batches")
     generate.add_argument("--output", required=True, help="curve file to write (.csv or .csv.gz)")
-    generate.add_argument("--jobs", type=int, default=-1)
+    generate.add_argument("--jobs", type=_jobs, default=-1)
     generate.set_defaults(handler=_generate_curves)
     _slurm_parser(commands)
     return parser

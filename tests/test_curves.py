@@ -364,3 +364,22 @@ def test_output_dot_writes_into_the_current_folder(curve_file, tmp_path, monkeyp
             "--output", "."]  # fmt: skip
     assert main(args) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*RESULT_SET_FILES, "keep.txt"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["regression", "--jobs", "0"], r"argument --jobs: must not be 0"),
+        (
+            ["bench", "--seed", "-1"],
+            r"argument --seed: must be an integer in \[0, 2\*\*32\); got -1",
+        ),
+        (["regression", "--seed", "-1"], r"argument --seed: must be an integer in \[0, 2\*\*32\)"),
+        (["curves", "generate", "--output", "x.csv", "--jobs", "0"], r"--jobs: must not be 0"),
+    ],
+)
+def test_bad_numbers_on_the_command_line_are_refused_by_argparse(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
