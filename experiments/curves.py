@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from dataclasses import dataclass
 from importlib import resources
@@ -62,11 +63,24 @@ def default_curves_path() -> Path:
     return Path(str(resources.files("experiments") / "data" / DEFAULT_CURVES))
 
 
+#: The most a curve file may expand to (bytes of CSV text). The shipped file
+#: holds 400 runs x 50 epochs in 0.2 MB; 256 MB is a million runs. A gzip
+#: file of 28 MB can expand to 6 GB, so it is decompressed through this limit.
+MAX_CURVE_BYTES = 256 * 2**20
+
+_EPOCH = re.compile(r"acc_(\d+)")
+
+
 def _open_text(path: Path):
+    limit = MAX_CURVE_BYTES
     try:
+        if path.stat().st_size > limit:
+            raise CurveFileError(
+                f"{path} is {path.stat().st_size} bytes; expected a curve file of at most {limit}"
+            )
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
+            raw = _gunzip(raw, limit, path)
         return io.StringIO(raw.decode("utf-8"))
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
         raise CurveFileError(
@@ -75,42 +89,101 @@ def _open_text(path: Path):
         ) from error
 
 
+def _gunzip(raw: bytes, limit: int, path: Path) -> bytes:
+    """Decompress a gzip stream (members concatenated) without ever holding more than ``limit``."""
+    out, rest = bytearray(), raw
+    while rest:
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        out += stream.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit or stream.unconsumed_tail:
+            raise CurveFileError(
+                f"{path} expands to more than {limit} bytes; expected a curve file of at most "
+                f"{limit} bytes of CSV (a gzip bomb, or a file to split)"
+            )
+        if not stream.eof:
+            raise EOFError("the gzip stream ends early")
+        rest = stream.unused_data
+    return bytes(out)
+
+
+def _epoch_columns(fieldnames: list[str], path: Path) -> list[str]:
+    """The accuracy columns in epoch order, read by name: acc_1 .. acc_E, each once, no gaps."""
+    named = [c for c in fieldnames if c.startswith("acc_")]
+    malformed = [c for c in named if not _EPOCH.fullmatch(c)]
+    duplicated = sorted({c for c in fieldnames if fieldnames.count(c) > 1})
+    if not named or malformed or duplicated:
+        raise CurveFileError(
+            f"{path}: expected accuracy columns acc_001, acc_002, ... each once; got "
+            + (f"duplicated columns {duplicated}" if duplicated else f"columns {fieldnames}")
+        )
+    epochs = sorted(named, key=lambda c: int(_EPOCH.fullmatch(c).group(1)))
+    numbers = [int(_EPOCH.fullmatch(c).group(1)) for c in epochs]
+    if numbers != list(range(1, len(numbers) + 1)):
+        missing = sorted(set(range(1, max(numbers) + 1)) - set(numbers))
+        raise CurveFileError(
+            f"{path}: accuracy columns must number the epochs 1..{max(numbers)} without gaps "
+            f"or repeats; got epochs {numbers[:5]}{'...' if len(numbers) > 5 else ''}"
+            + (f", missing {missing[:5]}" if missing else "")
+        )
+    return epochs
+
+
 def load_curves(path: str | Path | None = None) -> Curves:
     """Read and validate a curve file; the shipped one when ``path`` is None.
+
+    Accuracy columns are read by name (``acc_1`` or ``acc_001`` ...) and put
+    in epoch order, whatever their order in the file.
 
     Raises
     ------
     CurveFileError
-        If the file is empty, lacks accuracy columns, has curves of
-        different lengths, or holds NaN, infinite or out-of-range values.
+        If the file is empty, larger than :data:`MAX_CURVE_BYTES` once
+        decompressed, lacks accuracy columns, repeats or skips an epoch,
+        repeats a run, has curves of different lengths, or holds NaN,
+        infinite or out-of-range values.
     """
     path = Path(path) if path is not None else default_curves_path()
     if not path.is_file():
         raise CurveFileError(f"curve file {path} does not exist")
-    reader = csv.DictReader(_open_text(path))
-    epochs = [c for c in (reader.fieldnames or []) if c.startswith("acc_")]
-    if not epochs:
-        raise CurveFileError(
-            f"{path}: expected accuracy columns acc_001, acc_002, ...; got columns "
-            f"{reader.fieldnames}"
-        )
+    reader = csv.reader(_open_text(path))
+    fieldnames = next(reader, None) or []
+    epochs = _epoch_columns(fieldnames, path)
+    index = {name: i for i, name in enumerate(fieldnames)}
+    columns = [index[c] for c in epochs]
+    others = [n for n in fieldnames if not n.startswith("acc_")]
     configs, rows = [], []
     for line, record in enumerate(reader, start=2):
-        values = [record[c] for c in epochs]
-        if any(v is None or v == "" for v in values) or None in record:
+        if len(record) != len(fieldnames) or any(record[i] == "" for i in columns):
+            present = sum(i < len(record) and record[i] != "" for i in columns)
+            extra = max(0, len(record) - len(fieldnames))
             raise CurveFileError(
                 f"{path}, line {line}: curves must all have {len(epochs)} epochs; this run "
-                f"has {sum(v not in (None, '') for v in values)} values"
-                + (f" and {len(record[None])} extra" if None in record else "")
+                f"has {present} values" + (f" and {extra} extra" if extra else "")
             )
-        rows.append(values)
-        configs.append({k: record[k] for k in reader.fieldnames if not k.startswith("acc_")})
+        rows.append([record[i] for i in columns])
+        configs.append({k: record[index[k]] for k in others})
     if not rows:
         raise CurveFileError(
             f"{path}: no runs in the file; expected one row of accuracies per run below the header"
         )
+    _check_unique_runs(configs, path)
     accuracy = _as_accuracy(rows, path)
     return Curves(accuracy=accuracy, configs=configs, source=str(path))
+
+
+def _check_unique_runs(configs: list[dict], path: Path) -> None:
+    """Each run once: a repeated run could land in both train and test and leak."""
+    if not configs or "run" not in configs[0]:
+        return
+    seen: dict[str, int] = {}
+    for line, config in enumerate(configs, start=2):
+        run = config["run"]
+        if run in seen:
+            raise CurveFileError(
+                f"{path}: run {run!r} appears on lines {seen[run]} and {line}; expected each "
+                "run once (a repeated run could be in both train and test)"
+            )
+        seen[run] = line
 
 
 def _as_accuracy(rows: list[list[str]], path: Path) -> NDArray[np.float64]:

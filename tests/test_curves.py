@@ -383,3 +383,50 @@ def test_bad_numbers_on_the_command_line_are_refused_by_argparse(argv, message, 
         main(argv)
     assert exit_.value.code == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_accuracy_columns_are_read_by_name_in_epoch_order(tmp_path):
+    forward = _write_csv(
+        tmp_path / "f.csv", ["run", "acc_1", "acc_2", "acc_3"], [[0, 0.1, 0.2, 0.3]]
+    )
+    backward = _write_csv(
+        tmp_path / "b.csv", ["acc_003", "acc_002", "run", "acc_001"], [[0.3, 0.2, 0, 0.1]]
+    )
+    np.testing.assert_array_equal(load_curves(backward).accuracy, load_curves(forward).accuracy)
+    assert load_curves(backward).accuracy[0, -1] == 0.3  # the target is the last epoch
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (["run", "acc_1", "acc_1", "acc_2"], r"duplicated columns \['acc_1'\]"),
+        (["run", "acc_1", "acc_3", "acc_4"], r"without gaps or repeats; .* missing \[2\]"),
+        (["run", "acc_1", "acc_01", "acc_2"], r"without gaps or repeats"),
+        (["run", "acc_1", "acc_x", "acc_2"], r"expected accuracy columns acc_001, acc_002"),
+    ],
+)
+def test_accuracy_columns_repeated_or_missing_are_refused(tmp_path, header, message):
+    path = _write_csv(tmp_path / "c.csv", header, [[0, 0.1, 0.2, 0.3]])
+    with pytest.raises(CurveFileError, match=message):
+        load_curves(path)
+
+
+def test_a_repeated_run_is_refused(tmp_path):
+    rows = [[7, 0.1, 0.2], [8, 0.2, 0.3], [7, 0.1, 0.2]]
+    path = _write_csv(tmp_path / "d.csv", ["run", "acc_1", "acc_2"], rows)
+    with pytest.raises(CurveFileError, match=r"run '7' appears on lines 2 and 4"):
+        load_curves(path)
+
+
+def test_a_gzip_bomb_is_refused_before_it_expands(tmp_path, monkeypatch):
+    import gzip
+
+    from experiments import curves as curves_module
+
+    header = "run,acc_1\n"
+    body = header + "0,0.5\n" * 200_000  # 1.2 MB of CSV
+    path = tmp_path / "bomb.csv.gz"
+    path.write_bytes(gzip.compress(body.encode()))
+    monkeypatch.setattr(curves_module, "MAX_CURVE_BYTES", 10**6)
+    with pytest.raises(CurveFileError, match=r"expands to more than 1000000 bytes"):
+        curves_module.load_curves(path)
