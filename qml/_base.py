@@ -19,6 +19,7 @@ from backends.memory import check_memory
 from qml._combine import COMBINE_METHODS, Combined, combine_solutions
 from qml._kernels import KERNELS, resolve_kernel
 from qubo import DualProgram, Encoding, KernelDual
+from qubo.box import table_bytes
 from training import (
     BackendFallbackWarning,
     KernelColumns,
@@ -159,6 +160,7 @@ class QuantumSVMBase(BaseEstimator):
         Gram matrix, None when the fit was decomposed (it never forms the
         ``N x N`` matrix).
         """
+        self._check_encoding()
         settings = self._solve_settings()
         owner = type(self).__name__
         session = SamplerSession(settings, rng)
@@ -314,6 +316,16 @@ class QuantumSVMBase(BaseEstimator):
             top_k=self.top_k,
             temperature=self.temperature,
             loss=loss,
+        )
+
+    def _check_encoding(self) -> None:
+        """Refuse, before any kernel or QUBO, an encoding float64 or memory cannot hold."""
+        self._encoding()  # float64 must tell its levels apart
+        check_memory(
+            table_bytes(self.n_bits),
+            f"{type(self).__name__} with n_bits={self.n_bits} encodes every coefficient on "
+            f"2**{self.n_bits} levels, whose table",
+            "fewer bits: refinement rounds reach libsvm's optimum with n_bits=2",
         )
 
     def _check_qubo_memory(self, n_coefficients: int) -> None:

@@ -9,6 +9,7 @@ sum 1). With ``lower = 0`` and ``width = C`` this is the plain
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,7 +83,7 @@ class BoxEncoding:
 
     def fractions(self) -> NDArray[np.float64]:
         """Every representable fraction of a box, sorted and unique, in ``[0, 1]``."""
-        return np.unique(_bit_table(self.n_bits) @ self.weights)
+        return _sorted_levels(tuple(self.weights.tolist()))[0]
 
     def decode(self, bits: ArrayLike) -> NDArray[np.float64]:
         """Coefficients from bits of shape ``(..., n_coefficients, n_bits)``."""
@@ -100,13 +101,54 @@ class BoxEncoding:
         Returns an array of shape ``(n_coefficients, n_bits)``.
         """
         coefficients = np.asarray(coefficients, dtype=float).ravel()
-        table = _bit_table(self.n_bits)
         fraction = (coefficients - self.lower) / self.width
-        nearest = np.abs(fraction[:, None] - table @ self.weights).argmin(axis=1)
-        return table[nearest]
+        return nearest_bits(fraction, self.weights)
 
 
+@functools.lru_cache(maxsize=4)
 def _bit_table(n_bits: int) -> NDArray[np.int8]:
-    """All ``2**n_bits`` bit rows, bit ``k`` in column ``k``."""
-    codes = np.arange(2**n_bits)[:, None]
-    return ((codes >> np.arange(n_bits)) & 1).astype(np.int8)
+    """All ``2**n_bits`` bit rows, bit ``k`` in column ``k`` (cached, read-only)."""
+    codes = np.arange(2**n_bits)
+    table = np.empty((codes.size, n_bits), dtype=np.int8)
+    for k in range(n_bits):  # column by column: one int64 matrix of it all was 8x the table
+        table[:, k] = (codes >> k) & 1
+    table.flags.writeable = False
+    return table
+
+
+@functools.lru_cache(maxsize=8)
+def _sorted_levels(weights: tuple[float, ...]) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Every level ``bits @ weights``, sorted, and the bit row of each (cached, read-only)."""
+    table = _bit_table(len(weights))
+    levels = np.zeros(table.shape[0])
+    for k, weight in enumerate(weights):  # not table @ weights: that casts the table to float64
+        levels += weight * table[:, k]
+    order = np.argsort(levels, kind="stable")
+    ordered = levels[order]
+    keep = np.r_[True, np.diff(ordered) > 0]  # one row per level: the lowest code
+    ordered, order = ordered[keep], order[keep]
+    ordered.flags.writeable = order.flags.writeable = False
+    return ordered, order
+
+
+def table_bytes(n_bits: int) -> int:
+    """What encoding with ``n_bits`` holds at once: the bit table, its values and their order."""
+    return 2**n_bits * (n_bits + 40)
+
+
+def nearest_bits(values: ArrayLike, weights: ArrayLike) -> NDArray[np.int8]:
+    """The bit rows whose ``bits @ weights`` lie nearest to each value (ties: the lower level).
+
+    A binary search on the sorted levels: memory ``O(2**n_bits + n)``, not
+    the ``n x 2**n_bits`` distance matrix (1.3 GB for 10 values at 24 bits).
+    """
+    values = np.asarray(values, dtype=float)
+    weights = np.asarray(weights, dtype=float)
+    table = _bit_table(weights.size)
+    ordered, order = _sorted_levels(tuple(weights.tolist()))
+    right = np.clip(np.searchsorted(ordered, values), 1, ordered.size - 1)
+    left = right - 1
+    if ordered.size == 1:
+        return table[np.zeros(values.shape, dtype=np.intp)]
+    closer_left = np.abs(values - ordered[left]) <= np.abs(ordered[right] - values)
+    return table[order[np.where(closer_left, left, right)]]

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.box import BoxEncoding
+from qubo.box import BoxEncoding, _sorted_levels, nearest_bits
+
+#: The smallest step between levels, relative to C, that float64 keeps apart
+#: from C itself (2**-52 is its relative precision; a margin of 16 for sums).
+_RESOLUTION = 16 * 2.0**-52
+
+
+def _step(base: float, n_bits: int) -> float:
+    powers = float(base) ** np.arange(n_bits, dtype=float)
+    return float(powers.min() / powers.sum()) if np.isfinite(powers.sum()) else 0.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,17 @@ class Encoding:
         if not np.isfinite(self.C) or self.C <= 0:
             raise ValueError(f"C must be a finite number > 0; got {self.C!r}")
         object.__setattr__(self, "n_bits", int(self.n_bits))
+        self._check_resolution()
+
+    def _check_resolution(self) -> None:
+        """Refuse levels float64 cannot tell apart: beyond that, more bits add nothing."""
+        smallest = _step(self.base, self.n_bits)
+        if smallest < _RESOLUTION:
+            usable = max(k for k in range(1, self.n_bits) if _step(self.base, k) >= _RESOLUTION)
+            raise ValueError(
+                f"n_bits={self.n_bits} with base={self.base}: the smallest step, "
+                f"{smallest:.3g} C, is below float64's resolution; use n_bits <= {usable}"
+            )
 
     @property
     def p(self) -> NDArray[np.float64]:
@@ -94,21 +113,14 @@ class Encoding:
 
     def levels(self) -> NDArray[np.float64]:
         """All representable values, sorted and unique."""
-        return np.unique(self._bit_table() @ self.p)
-
-    def _bit_table(self) -> NDArray[np.int8]:
-        return np.array(list(itertools.product((0, 1), repeat=self.n_bits)), dtype=np.int8)[:, ::-1]
+        return _sorted_levels(tuple(self.p.tolist()))[0].copy()
 
     def encode(self, alpha: ArrayLike) -> NDArray[np.int8]:
         """Bits of the representable value nearest to each coefficient.
 
         Returns an array of shape ``alpha.shape + (n_bits,)``.
         """
-        alpha = np.asarray(alpha, dtype=float)
-        table = self._bit_table()
-        values = table @ self.p
-        nearest = np.abs(alpha[..., None] - values).argmin(axis=-1)
-        return table[nearest]
+        return nearest_bits(alpha, self.p)
 
     def decode(self, bits: ArrayLike) -> NDArray[np.float64]:
         """Coefficients from bits whose last axis has length ``n_bits``."""

@@ -253,6 +253,10 @@ def _grid(tmp_path, top="", fractions="[0.5]", splits="2", n_bits="[2]", model="
             {"splits": "600", "slurm": "max_array_size = 500"},
             r"an array of 600 tasks; expected at most slurm.max_array_size=500",
         ),
+        (  # counted from the dimensions: building this grid ran out of memory
+            {"splits": "100000000"},
+            r"an array of 100000000 tasks; expected at most slurm.max_array_size=1001",
+        ),
     ],
 )
 def test_generate_validates_the_whole_experiment_before_writing(tmp_path, options, message):

@@ -30,6 +30,19 @@ def on_free_edge(box: BoxEncoding, coefficients: ArrayLike, C: float) -> NDArray
     return at_lower | at_upper
 
 
+def nearest_level(levels: NDArray[np.float64], target: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The sorted ``levels`` nearest to each target (ties: the lower), by binary search.
+
+    Not a ``targets x levels`` distance matrix: at 24 bits that was gigabytes.
+    """
+    right = np.clip(np.searchsorted(levels, target), 1, max(levels.size - 1, 1))
+    left = right - 1
+    if levels.size == 1:
+        return np.full(target.shape, levels[0])
+    closer_left = np.round(target - levels[left], 12) <= np.round(levels[right] - target, 12)
+    return np.where(closer_left, levels[left], levels[right])
+
+
 def next_box(
     box: BoxEncoding,
     coefficients: ArrayLike,
@@ -104,9 +117,7 @@ def next_box(
     if previous is not None:
         moved = a - np.asarray(previous, dtype=float)
         target = np.where(moved > 0, _PATTERN_LEAN, np.where(moved < 0, 1 - _PATTERN_LEAN, 0.5))
-    fractions = box.fractions()
     # Put each coefficient on a grid point, so that the warm start is exact.
-    distance = np.round(np.abs(fractions[None, :] - target[:, None]), 12)  # ties: lower level
-    centre = fractions[distance.argmin(axis=1)]
+    centre = nearest_level(box.fractions(), target)
     lower = np.clip(a - centre * width, 0.0, C - width)
     return BoxEncoding(lower, width, box.weights)

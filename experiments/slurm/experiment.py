@@ -170,7 +170,8 @@ def _check(experiment: Experiment, path: Path) -> None:
         )
     else:
         problems += _estimator_problems(experiment)
-    if not experiment.tasks():
+    dimensions = (g.fractions, g.train_sizes, g.backends, g.n_bits, g.penalty, g.base)
+    if g.splits < 1 or not all(dimensions):  # from the dimensions, never by building the grid
         problems.append(
             "the grid is empty: expected at least one value in each list of [grid] and splits >= 1"
         )
@@ -186,9 +187,14 @@ def _array_problems(experiment: Experiment) -> list[str]:
     limit = experiment.slurm.max_array_size
     if not _is_int(limit) or limit < 1:
         return [f"slurm.max_array_size must be a positive integer; got {limit!r}"]
-    tasks = experiment.tasks()
-    quantum = sum(t["backend"] in QUANTUM_BACKENDS for t in tasks)
-    largest = max(quantum, len(tasks) - quantum)
+    # Counted from the grid's dimensions: building a grid of 1e8 splits to count
+    # its tasks took 36 s and then ran out of memory.
+    g = experiment.grid
+    per_backend = len(g.fractions) * len(g.train_sizes) * g.splits
+    per_backend *= len(g.n_bits) * len(g.penalty) * len(g.base)
+    quantum_backends = sum(b in QUANTUM_BACKENDS for b in g.backends)
+    quantum = per_backend * quantum_backends
+    largest = max(quantum, per_backend * (len(g.backends) - quantum_backends))
     if largest > limit:
         return [
             f"the grid makes an array of {largest} tasks; expected at most "
