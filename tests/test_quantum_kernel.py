@@ -192,3 +192,20 @@ def test_bad_bandwidth_is_a_parameter_error(rng, bad):
 def test_quantum_kernel_refuses_a_bad_bandwidth(rng, bad):
     with pytest.raises(ValueError, match=r"bandwidth must be a finite number > 0; got"):
         QuantumKernel("z", bandwidth=bad)(_angles(rng, 3, 2))
+
+
+def test_an_overflowing_bandwidth_is_refused_not_a_nan_gram():
+    X = np.random.default_rng(0).uniform(size=(4, 2))
+    with pytest.raises(ValueError, match=r"bandwidth=1e\+300 times the data gives angles up to"):
+        QuantumKernel("zz", reps=1, bandwidth=1e300)(X)
+
+
+def test_circuit_preparation_holds_no_statevector_sized_arrays():
+    import tracemalloc
+
+    kernel = QuantumKernel("zz", reps=2, entanglement="full")
+    tracemalloc.start()
+    kernel._batched(16)  # 480 CX gates: a 2**16 permutation each was 250 MB
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 60 * 2**20

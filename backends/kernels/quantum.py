@@ -52,6 +52,16 @@ def scale_bandwidth(X: ArrayLike) -> float:
 FEATURE_MAPS = ("z", "zz", "pauli")
 MAX_STATEVECTOR_QUBITS = 24
 
+#: The largest angle (rad) a feature map gets: float64's spacing at 1e12 is
+#: 1e-4 rad; at 1e300 (bandwidth=1e300) no digit is left and the Gram was NaN.
+_MAX_ANGLE = 1e12
+
+
+def _finite_gram(gram: NDArray[np.float64]) -> NDArray[np.float64]:
+    if not np.all(np.isfinite(gram)):
+        raise ValueError("the quantum kernel produced NaN or infinite entries; check the data")
+    return gram
+
 
 def _require_qiskit():
     try:
@@ -198,6 +208,18 @@ class QuantumKernel:
             raise ValueError(f"bandwidth must be a finite number > 0; got {bandwidth!r}")
         return float(bandwidth)
 
+    def _angles(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``bandwidth * X``, refused where float64 no longer holds an angle."""
+        angles = self._bandwidth() * X
+        largest = float(np.abs(angles).max(initial=0.0)) if np.all(np.isfinite(angles)) else np.inf
+        if largest > _MAX_ANGLE:
+            raise ValueError(
+                f"bandwidth={self.bandwidth!r} times the data gives angles up to {largest:.3g} "
+                f"rad; expected at most {_MAX_ANGLE:.0e} (beyond it float64 keeps no digit of "
+                "an angle): use a smaller bandwidth or bandwidth='scale'"
+            )
+        return angles
+
     def _batched(self, n_features: int):
         from backends.kernels.statevector import BatchedCircuit
 
@@ -229,7 +251,7 @@ class QuantumKernel:
             "fewer features (PCA) so fewer qubits, fewer points per call (the kernel "
             "accepts blocks of rows), or a sampler-based qiskit-machine-learning kernel",
         )
-        return batched.statevectors(self._bandwidth() * X)
+        return batched.statevectors(self._angles(X))
 
     def __call__(self, X: ArrayLike, Y: ArrayLike | None = None) -> NDArray[np.float64]:
         X = self._check(X, "X")
@@ -238,15 +260,16 @@ class QuantumKernel:
         if X.shape[1] != Y.shape[1]:
             raise ValueError(f"X has {X.shape[1]} features but Y has {Y.shape[1]}; they must match")
         if self.is_qiskit_kernel:
-            width = self._bandwidth()
-            gram = self.feature_map.evaluate(width * X, None if symmetric else width * Y)
-            return np.asarray(gram, dtype=float)
+            gram = self.feature_map.evaluate(
+                self._angles(X), None if symmetric else self._angles(Y)
+            )
+            return _finite_gram(np.asarray(gram, dtype=float))
         if symmetric:
             gram = self._symmetric_gram(self.statevectors(X))
         else:
             overlaps = self.statevectors(X).conj() @ self.statevectors(Y).T
             gram = np.abs(overlaps) ** 2
-        return self._with_shot_noise(gram, symmetric)
+        return _finite_gram(self._with_shot_noise(gram, symmetric))
 
     @staticmethod
     def _symmetric_gram(states: NDArray[np.complex128]) -> NDArray[np.float64]:
