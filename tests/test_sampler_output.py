@@ -81,3 +81,22 @@ def test_wrong_answers_are_refused_by_name(rng, answer, message, estimator):
         model.fit(X, target)
     assert not [k for k in vars(model) if k.endswith("_")]
     assert issubclass(SamplerOutputError, ValueError)
+
+
+def _labelled(energy):
+    """Random bits, labelled with an energy of the sampler's choosing."""
+
+    def answer(bqm):
+        bits = np.random.default_rng(0).integers(0, 2, size=(3, bqm.num_variables))
+        return dimod.SampleSet.from_samples((bits, list(bqm.variables)), "BINARY", [energy] * 3)
+
+    return answer
+
+
+@pytest.mark.parametrize("energy", [-1e9, 0.0, float("nan")])
+def test_energies_that_are_not_the_problems_are_refused(rng, energy):
+    X, y = _data(rng, 6)
+    model = QSVR(backend=_Answering(_labelled(energy)), n_bits=2, max_iter=1)
+    with pytest.raises(SamplerOutputError, match=r"sampler _Answering reported energy .* whose "
+                       r"energy on the problem it was given is"):  # fmt: skip
+        model.fit(X, y)

@@ -45,7 +45,8 @@ def check_sampleset(
     ------
     SamplerOutputError
         For anything else: not a SampleSet, no samples, missing or extra
-        variables, or values outside the vartype.
+        variables, values outside the vartype, or energies that are not the
+        BQM's energies of the samples (NaN included).
 
     Examples
     --------
@@ -81,7 +82,32 @@ def check_sampleset(
         )
     if sampleset.vartype is dimod.SPIN:
         sampleset = sampleset.change_vartype(dimod.BINARY, inplace=False)
+    _check_energies(sampleset, bqm, sampler_name)
     return sampleset
+
+
+#: Relative agreement asked of a sampler's energies with the BQM's own: float64
+#: sums of a dense QUBO's terms in another order differ by far less.
+_ENERGY_RTOL = 1e-6
+
+
+def _check_energies(sampleset: dimod.SampleSet, bqm: dimod.BinaryQuadraticModel, name: str) -> None:
+    """Refuse energies that are not the BQM's energies of the samples returned.
+
+    The rounds rank samples by energy: a sampler that labels random bits
+    with energy -1e9 would otherwise pass its worst sample off as the best.
+    """
+    reported = np.asarray(sampleset.record.energy, dtype=float)
+    actual = bqm.energies((sampleset.record.sample, list(sampleset.variables)))
+    scale = max(1.0, float(np.abs(actual).max()), abs(float(bqm.offset)))
+    wrong = ~np.isfinite(reported) | (np.abs(reported - actual) > _ENERGY_RTOL * scale)
+    if wrong.any():
+        first = int(np.flatnonzero(wrong)[0])
+        raise SamplerOutputError(
+            f"sampler {name} reported energy {reported[first]!r} for a sample whose energy on "
+            f"the problem it was given is {actual[first]:.6g} ({int(wrong.sum())} of "
+            f"{wrong.size} samples disagree); expected each sample's energy on that problem"
+        )
 
 
 def check_sample_options(sampler: dimod.Sampler, options: dict, name: str) -> None:
