@@ -130,3 +130,46 @@ def test_warm_start_effort_scales_the_sa_sweeps_only_where_declared(rng):
     assert warm_start_options(sa, bqm, state, num_reads=2, effort=4)["num_sweeps"] == 4 * 30
     tabu = warm_start_options(get_sampler("tabu"), bqm, state, num_reads=2, effort=4)
     assert set(tabu) == {"initial_states"}
+
+
+def test_ctrl_c_ends_a_long_anneal_within_a_second_or_two():
+    """SIGINT during a long call: the annealer stops after the part in progress."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import dimod
+
+    from backends.samplers.sa import ScheduledAnnealingSampler
+
+    n = 600
+    Q = np.triu(np.random.default_rng(0).normal(size=(n, n)))
+    bqm = dimod.BinaryQuadraticModel.from_qubo(Q)
+    sampler = ScheduledAnnealingSampler()
+    sampler.sample(bqm, num_reads=1, num_sweeps=10, seed=0)  # imports and caches
+    timer = threading.Timer(1.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.perf_counter()
+    with pytest.raises(KeyboardInterrupt):
+        sampler.sample(bqm, num_reads=4, num_sweeps=200_000, seed=0)  # about a minute
+    assert time.perf_counter() - started < 4.0
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_an_anneal_split_into_calls_keeps_its_quality():
+    """Parts that continue each other anneal as one call does, far below random states."""
+    import dimod
+
+    from backends.samplers import sa
+
+    Q = np.triu(np.random.default_rng(1).normal(size=(60, 60)))
+    bqm = dimod.BinaryQuadraticModel.from_qubo(Q)
+    whole = sa.ScheduledAnnealingSampler().sample(bqm, num_reads=20, num_sweeps=400, seed=3)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sa, "_CALL_BUDGET", 20 * 4000)  # parts of about 20 sweeps
+        parts = sa.ScheduledAnnealingSampler().sample(bqm, num_reads=20, num_sweeps=400, seed=3)
+    random = dimod.RandomSampler().sample(bqm, num_reads=20, seed=3)
+    assert len(parts) == 20
+    spread = np.median(random.record.energy) - np.median(whole.record.energy)
+    assert abs(np.median(parts.record.energy) - np.median(whole.record.energy)) < 0.05 * spread

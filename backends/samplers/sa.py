@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
+from contextlib import contextmanager
 
 import dimod
 import numpy as np
@@ -226,17 +229,99 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             kwargs.update(
                 initial_states=initial_states, initial_states_generator=initial_states_generator
             )
-        sampleset = self._annealer.sample(
-            bqm,
-            num_reads=num_reads or self.num_reads,
-            num_sweeps=num_sweeps,
-            beta_range=beta_range,
-            beta_schedule_type=beta_schedule_type or self.beta_schedule_type,
-            seed=seed,
-            **kwargs,
-        )
+        reads, kind = num_reads or self.num_reads, beta_schedule_type or self.beta_schedule_type
+        schedule = _betas(beta_range, num_sweeps, kind)
+        with _interruptible(kwargs.pop("interrupt_function", None)) as stop:
+            sampleset = self._anneal_in_chunks(bqm, reads, schedule, seed, stop, kwargs)
+        sampleset.info.update(beta_schedule_type=kind, beta_range=tuple(beta_range))
+        sampleset.info.pop("beta_schedule", None)
         sampleset.info.setdefault("timing", {})["schedule_seconds"] = schedule_seconds
         return sampleset
+
+    def _anneal_in_chunks(self, bqm, reads: int, schedule, seed, stop, options) -> dimod.SampleSet:
+        """One anneal along ``schedule``, in calls of at most ``_CALL_BUDGET`` spin updates.
+
+        Each call continues the states the previous one ended in, with the
+        next part of the same schedule: the anneal dwave-samplers would run in
+        one call, with the random stream reseeded at each part.
+        """
+        chunk = _sweeps_per_call(bqm, reads)
+        seeds = np.random.default_rng(seed).integers(2**31, size=-(-schedule.size // chunk))
+        sampleset = None
+        for part, start in enumerate(range(0, schedule.size, chunk)):
+            if sampleset is not None:  # continue where the last part ended
+                options = {**options, "initial_states": sampleset}
+                options["initial_states_generator"] = "none"
+            sampleset = self._annealer.sample(
+                bqm,
+                num_reads=reads,
+                beta_schedule_type="custom",
+                beta_schedule=schedule[start : start + chunk],
+                seed=seed if part == 0 else int(seeds[part]),
+                interrupt_function=stop,
+                **options,
+            )
+            if stop.interrupted:
+                break
+        return sampleset
+
+
+class _StopOnInterrupt:
+    """dwave-samplers' ``interrupt_function``: True once Ctrl-C was pressed (or ``user`` says so).
+
+    The annealer runs its reads in C++ and calls this between two of them;
+    a KeyboardInterrupt raised inside the callback is printed and ignored
+    there, so a fit went on for the whole call (32 s and more). While the
+    call runs, SIGINT only sets a flag; the annealer then stops after the
+    read in progress, and :func:`_interruptible` raises KeyboardInterrupt.
+    """
+
+    def __init__(self, user=None) -> None:
+        self.user = user
+        self.interrupted = False
+
+    def __call__(self) -> bool:
+        return self.interrupted or bool(self.user and self.user())
+
+    def on_signal(self, signum, frame) -> None:
+        self.interrupted = True
+
+
+@contextmanager
+def _interruptible(user=None):
+    """Yield a stop function; Ctrl-C during the block ends it after the current read."""
+    stop = _StopOnInterrupt(user)
+    if threading.current_thread() is not threading.main_thread():
+        yield stop  # signals reach the main thread only
+        return
+    previous = signal.signal(signal.SIGINT, stop.on_signal)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if stop.interrupted:
+        raise KeyboardInterrupt
+
+
+#: Spin updates (one per variable and coupling end, per read and sweep) of
+#: one annealer call: about a second on this machine's cores. A longer anneal
+#: is split into calls that continue each other, so that Ctrl-C, checked
+#: between calls and between reads, ends a fit within about a second.
+_CALL_BUDGET = 2e9
+
+
+def _betas(beta_range: tuple[float, float], num_sweeps: int, kind: str) -> NDArray[np.float64]:
+    """The inverse temperature of every sweep, as dwave-samplers interpolates them."""
+    if kind == "geometric":
+        return np.geomspace(*beta_range, num=num_sweeps)
+    if kind == "linear":
+        return np.linspace(*beta_range, num=num_sweeps)
+    raise ValueError(f"beta_schedule_type must be 'geometric' or 'linear'; got {kind!r}")
+
+
+def _sweeps_per_call(bqm: dimod.BinaryQuadraticModel, reads: int) -> int:
+    work = reads * (bqm.num_variables + 2 * bqm.num_interactions)
+    return max(1, int(_CALL_BUDGET // max(work, 1)))
 
 
 def _ordered_states(bqm: dimod.BinaryQuadraticModel, initial_states) -> NDArray[np.int8]:
