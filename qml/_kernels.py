@@ -9,6 +9,7 @@ data once), so that fit and predict cannot disagree on it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -72,6 +73,39 @@ class PrecomputedKernel:
         return np.asarray(X, dtype=float)
 
 
+#: Training Gram matrices up to this size get their eigenvalues checked (0.2 s at 1,000).
+_EIGEN_CHECK_LIMIT = 3000
+
+
+class NonPSDKernelWarning(UserWarning):
+    """A precomputed Gram matrix has negative eigenvalues: the dual is not convex."""
+
+
+def check_training_gram(K: NDArray[np.float64]) -> None:
+    """A square, real, symmetric training Gram matrix; warn where it is not PSD."""
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(
+            f"kernel='precomputed' expects a square training Gram matrix; got shape {K.shape}"
+        )
+    scale = float(np.abs(K).max(initial=0.0))
+    asymmetry = float(np.abs(K - K.T).max(initial=0.0))
+    if asymmetry > 1e-8 * max(scale, 1e-300):
+        raise ValueError(
+            f"kernel='precomputed' expects a symmetric Gram matrix; K - K.T reaches {asymmetry:.3g}"
+        )
+    if K.shape[0] <= _EIGEN_CHECK_LIMIT:
+        smallest = float(np.linalg.eigvalsh(K)[0])
+        if smallest < -1e-8 * max(scale, 1e-300) * K.shape[0]:
+            warnings.warn(
+                f"the precomputed Gram matrix has a negative eigenvalue ({smallest:.3g}): the "
+                "dual is then not convex, and neither libsvm's optimum nor hqml's certificate "
+                "of it is guaranteed. Use a positive semi-definite kernel, or repair it "
+                "(backends.kernels.quantum.make_psd)",
+                NonPSDKernelWarning,
+                stacklevel=4,
+            )
+
+
 def resolve_kernel(
     kernel: str | Callable,
     X: NDArray[np.float64],
@@ -88,10 +122,7 @@ def resolve_kernel(
     ``kernel="quantum"``.
     """
     if kernel == "precomputed":
-        if X.shape[0] != X.shape[1]:
-            raise ValueError(
-                f"kernel='precomputed' expects a square training Gram matrix; got shape {X.shape}"
-            )
+        check_training_gram(X)
         return PrecomputedKernel()
     if kernel == "quantum":
         if quantum is None:

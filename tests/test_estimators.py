@@ -324,3 +324,19 @@ def test_qsvr_and_qsvc_describe_a_fit_with_the_same_attribute_types(rng):
             assert type(mine[0]) is type(theirs[0]), name
         if isinstance(mine, np.ndarray):
             assert mine.shape == theirs.shape == (1,) and mine.dtype == theirs.dtype, name
+
+
+def test_precomputed_gram_matrices_must_be_real_symmetric_and_are_checked_for_psd():
+    from qml._kernels import NonPSDKernelWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    y = X[:, 0]
+    K = X @ X.T
+    with pytest.raises(ValueError, match=r"expects a symmetric Gram matrix; K - K.T reaches"):
+        QSVR(kernel="precomputed").fit(K + np.triu(np.ones_like(K), 1), y)
+    with pytest.raises(ValueError, match=r"Complex data not supported"):
+        QSVR(kernel="precomputed").fit(K + 1j * np.eye(12), y)
+    indefinite = K - 5 * np.eye(12)
+    with pytest.warns(NonPSDKernelWarning, match=r"has a negative eigenvalue \(-"):
+        QSVR(kernel="precomputed", max_iter=3).fit(indefinite, y)
