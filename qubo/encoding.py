@@ -83,7 +83,8 @@ class Encoding:
             usable = max(k for k in range(1, self.n_bits) if _step(self.base, k) >= _RESOLUTION)
             raise ValueError(
                 f"n_bits={self.n_bits} with base={self.base}: the smallest step, "
-                f"{smallest:.3g} C, is below float64's resolution; use n_bits <= {usable}"
+                f"{smallest:.3g} C, is below float64's resolution; expected n_bits <= {usable} "
+                "or a smaller base"
             )
 
     @property

@@ -77,7 +77,7 @@ def test_encode_finds_the_nearest_level_as_brute_force_does(n_bits, base, values
 
 
 def test_bits_float64_cannot_resolve_are_refused_with_the_usable_count():
-    with pytest.raises(ValueError, match=r"n_bits=64 with base=2.0: .* use n_bits <= 48"):
+    with pytest.raises(ValueError, match=r"n_bits=64 with base=2.0: .* expected n_bits <= 48"):
         Encoding(n_bits=64)
 
 

@@ -291,3 +291,21 @@ def test_the_mock_takes_the_reverse_anneal_path_and_says_it_ignores_it(rng):
         model.fit(X, y)
     assert model.warm_start_ == "reverse_anneal"
     assert "ignores" in model.sampler_info_[0]["reverse_anneal"]
+
+
+def test_qpu_timeouts_are_the_cloud_clients_own_options():
+    from backends.samplers.qpu import QPUSpec
+    from backends.samplers.registry import split_backend_options
+
+    init, sample = split_backend_options(
+        "qpu", {"polling_timeout": 600, "request_timeout": 30, "num_reads": 10}
+    )
+    assert init == {"polling_timeout": 600, "request_timeout": 30}
+    assert sample == {"num_reads": 10}
+    spec = QPUSpec(kind="qpu", solver="Advantage_system4.1", **init)
+    assert spec.client_config() == {
+        "solver": "Advantage_system4.1",
+        "polling_timeout": 600,
+        "request_timeout": 30,
+    }
+    assert QPUSpec().client_config() == {}

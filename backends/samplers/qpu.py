@@ -71,6 +71,18 @@ class QPUSpec:
     solver: str | None = None
     topology_shape: int = 16
     num_sweeps: int = 1000
+    polling_timeout: float | None = None
+    request_timeout: float | None = None
+
+    def client_config(self) -> dict:
+        """dwave-cloud-client's options of this spec: the solver and the two timeouts.
+
+        ``polling_timeout`` bounds the seconds a call waits for the QPU's
+        answer (a problem stuck in Leap's queue otherwise blocks for ever),
+        ``request_timeout`` each HTTP request; both are the cloud client's own.
+        """
+        names = ("solver", "polling_timeout", "request_timeout")
+        return {name: getattr(self, name) for name in names if getattr(self, name) is not None}
 
 
 @lru_cache(maxsize=8)
@@ -88,8 +100,9 @@ def _child(spec: QPUSpec) -> dimod.Sampler:
             substitute_kwargs={"num_sweeps": spec.num_sweeps},
         )
     require_credentials()
+    config = spec.client_config()
     return call_remote(
-        lambda: system.DWaveSampler(solver=spec.solver) if spec.solver else system.DWaveSampler(),
+        lambda: system.DWaveSampler(**config),
         f"could not reach a D-Wave QPU solver{f' {spec.solver!r}' if spec.solver else ''}",
     )
 
