@@ -51,7 +51,7 @@ def check_sampleset(
     Examples
     --------
     >>> bqm = dimod.BinaryQuadraticModel({0: 1.0, 1: -1.0}, {}, 0.0, "BINARY")
-    >>> spin = dimod.SampleSet.from_samples([[-1, 1]], "SPIN", energy=[0.0])
+    >>> spin = dimod.SampleSet.from_samples([[-1, 1]], "SPIN", energy=[-1.0])
     >>> check_sampleset(spin, bqm, "mine").record.sample.tolist()
     [[0, 1]]
     """

@@ -291,8 +291,9 @@ class _StopOnInterrupt:
 def _interruptible(user=None):
     """Yield a stop function; Ctrl-C during the block ends it after the current read."""
     stop = _StopOnInterrupt(user)
-    if threading.current_thread() is not threading.main_thread():
-        yield stop  # signals reach the main thread only
+    main = threading.current_thread() is threading.main_thread()
+    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        yield stop  # signals reach the main thread only; a user's own handler stays in charge
         return
     previous = signal.signal(signal.SIGINT, stop.on_signal)
     try:
