@@ -142,13 +142,26 @@ def nearest_bits(values: ArrayLike, weights: ArrayLike) -> NDArray[np.int8]:
     A binary search on the sorted levels: memory ``O(2**n_bits + n)``, not
     the ``n x 2**n_bits`` distance matrix (1.3 GB for 10 values at 24 bits).
     """
-    values = np.asarray(values, dtype=float)
     weights = np.asarray(weights, dtype=float)
-    table = _bit_table(weights.size)
     ordered, order = _sorted_levels(tuple(weights.tolist()))
+    return _bit_table(weights.size)[order[nearest_index(ordered, values)]]
+
+
+def nearest_index(
+    ordered: NDArray[np.float64], values: ArrayLike, decimals: int | None = None
+) -> NDArray[np.intp]:
+    """Index of the entry of sorted ``ordered`` nearest to each value (ties: the lower).
+
+    A binary search: ``O(len(ordered) + n)`` memory, never an ``n x len(ordered)``
+    distance matrix (gigabytes at 24 bits). ``decimals`` rounds the two
+    distances before they are compared, so that near-ties go to the lower entry.
+    """
+    values = np.asarray(values, dtype=float)
+    if ordered.size == 1:
+        return np.zeros(values.shape, dtype=np.intp)
     right = np.clip(np.searchsorted(ordered, values), 1, ordered.size - 1)
     left = right - 1
-    if ordered.size == 1:
-        return table[np.zeros(values.shape, dtype=np.intp)]
-    closer_left = np.abs(values - ordered[left]) <= np.abs(ordered[right] - values)
-    return table[order[np.where(closer_left, left, right)]]
+    to_left, to_right = np.abs(values - ordered[left]), np.abs(ordered[right] - values)
+    if decimals is not None:
+        to_left, to_right = np.round(to_left, decimals), np.round(to_right, decimals)
+    return np.where(to_left <= to_right, left, right)

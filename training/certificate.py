@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from qubo import KernelDual
+from training.working_sets import kkt_gap
 
 __all__ = ["Certificate", "certify"]
 
@@ -67,14 +68,12 @@ def certify(dual: KernelDual, z: NDArray[np.float64], gradient: NDArray[np.float
     0.0
     """
     z, gradient = np.asarray(z, dtype=float), np.asarray(gradient, dtype=float)
-    v = -dual.signs * gradient
-    up, low = dual.movable(z)
-    kkt = float(v[up].max(initial=-np.inf) - v[low].min(initial=np.inf))
+    kkt, v, _, _ = kkt_gap(dual, z, gradient)  # libsvm's rule, as the working sets read it
     b = _best_intercept(v, dual.signs)
     shifted = gradient + b * dual.signs
     bound = float(gradient @ z - dual.C * np.minimum(0.0, shifted).sum())
     return Certificate(
-        kkt_violation=max(kkt, 0.0),
+        kkt_violation=kkt,
         gap_bound=max(bound, 0.0),
         objective=dual.objective(z, gradient),
         equality_violation=abs(float(dual.signs @ z)),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.box import BoxEncoding
+from qubo.box import BoxEncoding, nearest_index
 
 #: Where in its next box a coefficient that moved sits: 0.3 of the width from
 #: the end it came from, so the box reaches 0.7 of its width onwards.
@@ -28,19 +28,6 @@ def on_free_edge(box: BoxEncoding, coefficients: ArrayLike, C: float) -> NDArray
     at_lower = (a <= box.lower + edge_slack) & (box.lower > bound_slack)
     at_upper = (a >= box.upper - edge_slack) & (box.upper < C - bound_slack)
     return at_lower | at_upper
-
-
-def nearest_level(levels: NDArray[np.float64], target: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The sorted ``levels`` nearest to each target (ties: the lower), by binary search.
-
-    Not a ``targets x levels`` distance matrix: at 24 bits that was gigabytes.
-    """
-    right = np.clip(np.searchsorted(levels, target), 1, max(levels.size - 1, 1))
-    left = right - 1
-    if levels.size == 1:
-        return np.full(target.shape, levels[0])
-    closer_left = np.round(target - levels[left], 12) <= np.round(levels[right] - target, 12)
-    return np.where(closer_left, levels[left], levels[right])
 
 
 def next_box(
@@ -118,6 +105,7 @@ def next_box(
         moved = a - np.asarray(previous, dtype=float)
         target = np.where(moved > 0, _PATTERN_LEAN, np.where(moved < 0, 1 - _PATTERN_LEAN, 0.5))
     # Put each coefficient on a grid point, so that the warm start is exact.
-    centre = nearest_level(box.fractions(), target)
+    fractions = box.fractions()
+    centre = fractions[nearest_index(fractions, target, decimals=12)]
     lower = np.clip(a - centre * width, 0.0, C - width)
     return BoxEncoding(lower, width, box.weights)
