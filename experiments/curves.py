@@ -57,6 +57,15 @@ class Curves:
     def n_epochs(self) -> int:
         return self.accuracy.shape[1]
 
+    @property
+    def groups(self) -> NDArray[np.int64]:
+        """The run each row belongs to: splits keep a run's rows together."""
+        return run_groups(self.configs)
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.groups.max()) + 1 if self.n_runs else 0
+
 
 def default_curves_path() -> Path:
     """The curve file shipped with hqml (300+ runs on scikit-learn's digits)."""
@@ -166,24 +175,21 @@ def load_curves(path: str | Path | None = None) -> Curves:
         raise CurveFileError(
             f"{path}: no runs in the file; expected one row of accuracies per run below the header"
         )
-    _check_unique_runs(configs, path)
     accuracy = _as_accuracy(rows, path)
     return Curves(accuracy=accuracy, configs=configs, source=str(path))
 
 
-def _check_unique_runs(configs: list[dict], path: Path) -> None:
-    """Each run once: a repeated run could land in both train and test and leak."""
+def run_groups(configs: list[dict]) -> NDArray[np.int64]:
+    """One group per run id, numbered in order of first appearance.
+
+    A run that appears on several rows (logged twice, or measured on several
+    validation sets) is one group, so a split keeps all its rows on one side.
+    Without a ``run`` column every row is its own run.
+    """
     if not configs or "run" not in configs[0]:
-        return
-    seen: dict[str, int] = {}
-    for line, config in enumerate(configs, start=2):
-        run = config["run"]
-        if run in seen:
-            raise CurveFileError(
-                f"{path}: run {run!r} appears on lines {seen[run]} and {line}; expected each "
-                "run once (a repeated run could be in both train and test)"
-            )
-        seen[run] = line
+        return np.arange(len(configs))
+    numbers: dict[str, int] = {}
+    return np.array([numbers.setdefault(c["run"], len(numbers)) for c in configs])
 
 
 def _as_accuracy(rows: list[list[str]], path: Path) -> NDArray[np.float64]:

@@ -26,7 +26,7 @@ from scipy.stats import kendalltau
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import mean_absolute_error, r2_score
-from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
 from tqdm import tqdm
@@ -143,10 +143,37 @@ def _scaled(model):
     return scaled_regressor(model, MinMaxScaler())
 
 
-def _svr_cv(settings: CurveBenchmark, n_train: int, seed: int) -> GridSearchCV:
+def _svr_cv(settings: CurveBenchmark, n_train: int, seed: int, grouped: bool) -> GridSearchCV:
     grid = {f"regressor__svr__{k}": v for k, v in settings.cv_grid.items()}
     folds = min(5, n_train // 4)
-    return GridSearchCV(_scaled(SVR()), grid, cv=KFold(folds, shuffle=True, random_state=seed))
+    # Folds by run where a run has several rows, so no run is in a fold and its
+    # complement; KFold otherwise, which draws the same folds as before groups.
+    split = GroupKFold if grouped else KFold
+    return GridSearchCV(_scaled(SVR()), grid, cv=split(folds, shuffle=True, random_state=seed))
+
+
+def split_by_run(
+    groups: np.ndarray, n_train: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test rows: whole runs in a random order until n_train rows are taken.
+
+    A run's rows all land on one side, so a run logged twice cannot leak from
+    train into test. With one row per run this is a random permutation of the
+    rows cut at n_train, as before runs were grouped.
+    """
+    runs = rng.permutation(int(groups.max()) + 1)
+    sizes = np.bincount(groups)[runs]
+    taken = int(np.searchsorted(np.cumsum(sizes), n_train)) + 1
+    in_train = np.isin(groups, runs[:taken])
+    rank = np.empty_like(runs)
+    rank[runs] = np.arange(len(runs))
+    order = np.argsort(rank[groups], kind="stable")  # rows in the runs' random order
+    train, test = order[in_train[order]], order[~in_train[order]]
+    if len(test) == 0:
+        raise ValueError(
+            f"n_train={n_train} takes every run ({len(runs)} runs); expected some left to test on"
+        )
+    return train, test
 
 
 def _qsvr(settings: CurveBenchmark, hyper: dict, backend: str, n_bits: int, seed: int):
@@ -160,12 +187,19 @@ def fit_methods(
     y: np.ndarray,
     seed: int,
     *,
+    groups: np.ndarray | None = None,
     backend: str = "sa",
     label: str = QSVR_SA,
 ) -> dict[str, object]:
-    """Every learned method fitted on one split's training curves, by name."""
+    """Every learned method fitted on one split's training curves, by name.
+
+    ``groups`` gives each row's run; the cross-validation keeps a run's rows
+    in one fold.
+    """
     n_train = len(y)
-    svr_cv = _svr_cv(settings, n_train, seed).fit(X, y)
+    grouped = groups is not None and len(np.unique(groups)) < n_train
+    svr_cv = _svr_cv(settings, n_train, seed, grouped)
+    svr_cv.fit(X, y, groups=groups if grouped else None)
     if settings.hyperparameters == "cv":
         prefix = "regressor__svr__"
         hyper = {k.removeprefix(prefix): v for k, v in svr_cv.best_params_.items()}
@@ -226,16 +260,21 @@ def run_split(
     n_train: int,
     split: int,
     *,
+    groups: np.ndarray | None = None,
     backend: str = "sa",
     label: str = QSVR_SA,
 ) -> tuple[list[dict], dict]:
-    """Score every method on one random split; also return its test predictions."""
+    """Score every method on one random split; also return its test predictions.
+
+    ``groups`` numbers each row's run (``Curves.groups``): a run's rows stay
+    on one side of the split. By default every row is its own run.
+    """
     X, y = curve_features(
         accuracy, fraction, n_points=settings.n_points, differences=settings.differences
     )
     rng = np.random.default_rng([settings.seed, int(1000 * fraction), n_train, split])
-    order = rng.permutation(len(y))
-    train, test = order[:n_train], order[n_train:]
+    groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+    train, test = split_by_run(groups, n_train, rng)
     observed = observed_epochs(fraction, accuracy.shape[1])
     seed = int(rng.integers(2**31))
     with warnings.catch_warnings():
@@ -244,7 +283,9 @@ def run_split(
         # Small C often leaves every coefficient at a bound, for libsvm too; the
         # intercept is then the midpoint libsvm also takes: not worth a warning per fit.
         warnings.simplefilter("ignore", NoFreeSupportVectorWarning)
-        fitted = fit_methods(settings, X[train], y[train], seed, backend=backend, label=label)
+        fitted = fit_methods(
+            settings, X[train], y[train], seed, groups=groups[train], backend=backend, label=label
+        )
     predictions = {name: model.predict(X[test]) for name, model in fitted.items()}
     records = {name: _solve_record(model) for name, model in fitted.items()}
     predictions[POW3] = pow3_extrapolate(accuracy[test, :observed], accuracy.shape[1])
@@ -269,7 +310,9 @@ def run(
         for fraction, n_train in settings.cells
         for split in range(settings.n_splits)
     ]
-    jobs = (delayed(run_split)(curves.accuracy, settings, *cell) for cell in cells)
+    jobs = (
+        delayed(run_split)(curves.accuracy, settings, *cell, groups=curves.groups) for cell in cells
+    )
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     rows, details = [], {}
     for cell, (cell_rows, detail) in tqdm(

@@ -4,9 +4,12 @@ import json
 import pickle
 import re
 
+import hypothesis
 import numpy as np
 import pytest
 from conftest import RESULT_SET_FILES
+from hypothesis import given
+from hypothesis import strategies as st
 
 from experiments import lc_benchmark as lc
 from experiments.cli import main
@@ -411,11 +414,66 @@ def test_accuracy_columns_repeated_or_missing_are_refused(tmp_path, header, mess
         load_curves(path)
 
 
-def test_a_repeated_run_is_refused(tmp_path):
+def test_a_repeated_run_is_one_group(tmp_path):
     rows = [[7, 0.1, 0.2], [8, 0.2, 0.3], [7, 0.1, 0.2]]
     path = _write_csv(tmp_path / "d.csv", ["run", "acc_1", "acc_2"], rows)
-    with pytest.raises(CurveFileError, match=r"run '7' appears on lines 2 and 4"):
-        load_curves(path)
+    curves = load_curves(path)
+    np.testing.assert_array_equal(curves.groups, [0, 1, 0])
+    assert curves.n_groups == 2
+
+
+@hypothesis.settings(max_examples=40, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 4), min_size=3, max_size=30),
+    n_train=st.integers(1, 60),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_split_by_run_keeps_each_run_on_one_side(sizes, n_train, seed):
+    groups = np.random.default_rng(seed).permutation(np.repeat(np.arange(len(sizes)), sizes))
+    if n_train > len(groups) - max(sizes):
+        return  # may take every run: refused, tested below
+    train, test = lc.split_by_run(groups, n_train, np.random.default_rng(seed))
+    assert not set(groups[train]) & set(groups[test])
+    assert sorted([*train, *test]) == list(range(len(groups)))
+    assert n_train <= len(train) < n_train + max(sizes)
+
+
+def test_split_by_run_without_repeats_is_the_plain_permutation():
+    train, test = lc.split_by_run(np.arange(30), 12, np.random.default_rng([1, 2]))
+    order = np.random.default_rng([1, 2]).permutation(30)
+    np.testing.assert_array_equal(train, order[:12])
+    np.testing.assert_array_equal(test, order[12:])
+
+
+def test_split_by_run_refuses_to_leave_nothing_to_test():
+    with pytest.raises(ValueError, match=r"n_train=5 takes every run \(2 runs\)"):
+        lc.split_by_run(np.array([0, 0, 0, 1, 1]), 5, np.random.default_rng(0))
+
+
+def test_a_run_logged_twice_never_leaks_into_test(rng, monkeypatch):
+    """Every run twice: the held-out rows share no run with the training rows,
+    nor do the cross-validation folds that choose SVR's hyperparameters."""
+    accuracy, _ = _synthetic(rng, runs=20)
+    accuracy = np.repeat(accuracy, 2, axis=0)
+    groups = np.repeat(np.arange(20), 2)
+    folds_seen = []
+    original = lc.GroupKFold.split
+
+    def spy(self, X, y=None, groups=None):
+        for train, test in original(self, X, y, groups):
+            folds_seen.append((set(groups[train]), set(groups[test])))
+            yield train, test
+
+    monkeypatch.setattr(lc.GroupKFold, "split", spy)
+    settings = lc.CurveBenchmark(
+        train_sizes=(12,), fractions=(0.5,), hyperparameters="cv", mock_qpu_sizes=()
+    )
+    _, detail = lc.run_split(accuracy, settings, 0.5, 12, 0, groups=groups)
+    test_runs = set(groups[detail["test"]])
+    assert len(detail["test"]) == 40 - 12 and len(test_runs) == 14
+    train_runs = set(range(20)) - test_runs
+    assert len(train_runs) == 6
+    assert folds_seen and all(not a & b for a, b in folds_seen)
 
 
 def test_a_gzip_bomb_is_refused_before_it_expands(tmp_path, monkeypatch):

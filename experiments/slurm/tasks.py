@@ -47,12 +47,14 @@ def run_task(run_dir: Path, task_id: int) -> Path | None:
         return None  # done; a corrupt or foreign file is computed again and replaced
     grid = experiment.grid
     varied = max(len(grid.n_bits), len(grid.penalty), len(grid.base)) > 1
+    curves = load_curves(experiment.curves)
     rows, detail = lc.run_split(
-        load_curves(experiment.curves).accuracy,
+        curves.accuracy,
         task_settings(experiment, task),
         task["fraction"],
         task["n_train"],
         task["split"],
+        groups=curves.groups,
         backend=task["backend"],
         label=_qsvr_label(task, varied),
     )
