@@ -5,7 +5,12 @@ Test modules import ``FAST``, ``smooth_regression`` and the dataset subsets from
 module-level uses such as ``parametrize_with_checks`` cannot take fixtures.
 """
 
+import contextlib
+import os
+import signal
 import socket
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -48,6 +53,28 @@ def breast_cancer_subset(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     X, y = load_breast_cancer(return_X_y=True)
     idx = np.random.default_rng(seed).permutation(len(y))[:n]
     return StandardScaler().fit_transform(X[idx]), y[idx]
+
+
+@contextlib.contextmanager
+def ctrl_c_after(seconds: float, *, within: float):
+    """Press Ctrl-C ``seconds`` into the block; the block must raise
+    KeyboardInterrupt and end ``within`` seconds after it started.
+
+    Python's own SIGINT handler is installed, as in a terminal (a batch job
+    may start with SIGINT ignored), and the one before it restored.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(seconds, lambda: os.kill(os.getpid(), signal.SIGINT))
+    try:
+        timer.start()
+        started = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            yield
+        assert time.perf_counter() - started < within
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import warnings
 import dimod
 import numpy as np
 import pytest
-from conftest import smooth_regression
+from conftest import ctrl_c_after, smooth_regression
 from dwave.system.testing import MockDWaveSampler
 from sklearn.exceptions import ConvergenceWarning
 
@@ -291,6 +291,19 @@ def test_the_mock_takes_the_reverse_anneal_path_and_says_it_ignores_it(rng):
         model.fit(X, y)
     assert model.warm_start_ == "reverse_anneal"
     assert "ignores" in model.sampler_info_[0]["reverse_anneal"]
+
+
+def test_ctrl_c_ends_a_long_mock_anneal_within_a_second_or_two():
+    """The mock's substitute anneal runs its reads in C++: Ctrl-C stops it
+    after the read in progress instead of after the whole call."""
+    Q = np.triu(np.random.default_rng(0).normal(size=(60, 60)))
+    bqm = dimod.BinaryQuadraticModel.from_qubo(Q)
+    sampler = get_sampler("mock-qpu", num_sweeps=20_000)  # about 0.1 s a read
+    sampler.sample(bqm, num_reads=1, seed=0)  # embeds and caches
+    with ctrl_c_after(1.5, within=4.0):
+        sampler.sample(bqm, num_reads=500, seed=0)  # about 40 s
+    assert "interrupt_function" not in sampler.child.substitute_kwargs  # restored
+    assert len(sampler.sample(bqm, num_reads=3, seed=0)) >= 1  # and the sampler still works
 
 
 def test_qpu_timeouts_are_the_cloud_clients_own_options():

@@ -22,6 +22,7 @@ from backends.errors import (
 )
 from backends.samplers.checks import check_sample_options
 from backends.samplers.diagnostics import SolveDiagnostics, dwave_timing_seconds
+from backends.samplers.interrupt import interruptible
 
 __all__ = ["QPUSampler", "QPUSpec", "clique_capacity"]
 
@@ -375,18 +376,21 @@ class QPUSampler(dimod.Sampler):
         FixedEmbeddingComposite), and it warns that it ignores them. That is
         known and recorded in the info, so the warning is not repeated per
         round. Its substitute sampler and defaults are left as they are;
-        only the seed is set, under the lock, since the child is shared.
+        only the seed and the Ctrl-C check are set, under the lock, since the
+        child is shared. The substitute anneal runs its reads in C++: without
+        the check, Ctrl-C waited for the whole call.
         """
         if self.spec.kind != "mock":
             yield
             return
         child = self.child
-        with _LOCK, warnings.catch_warnings():
+        with _LOCK, warnings.catch_warnings(), interruptible() as stop:
             for name in _MOCK_IGNORED & set(parameters):
                 warnings.filterwarnings("ignore", message=f"'{name}' parameter is valid")
             saved = dict(child.substitute_kwargs)
+            child.substitute_kwargs = {**saved, "interrupt_function": stop}
             if seed is not None:
-                child.substitute_kwargs = {**saved, "seed": seed}
+                child.substitute_kwargs["seed"] = seed
             try:
                 yield
             finally:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from contextlib import contextmanager
 
 import dimod
 import numpy as np
 import scipy.sparse as sp
 from dwave.samplers import SimulatedAnnealingSampler, SteepestDescentSolver
 from numpy.typing import NDArray
+
+from backends.samplers.interrupt import interruptible
 
 __all__ = ["ScheduledAnnealingSampler", "derive_beta_range"]
 
@@ -231,7 +230,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             )
         reads, kind = num_reads or self.num_reads, beta_schedule_type or self.beta_schedule_type
         schedule = _betas(beta_range, num_sweeps, kind)
-        with _interruptible(kwargs.pop("interrupt_function", None)) as stop:
+        with interruptible(kwargs.pop("interrupt_function", None)) as stop:
             sampleset = self._anneal_in_chunks(bqm, reads, schedule, seed, stop, kwargs)
         sampleset.info.update(beta_schedule_type=kind, beta_range=tuple(beta_range))
         sampleset.info.pop("beta_schedule", None)
@@ -264,44 +263,6 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             if stop.interrupted:
                 break
         return sampleset
-
-
-class _StopOnInterrupt:
-    """dwave-samplers' ``interrupt_function``: True once Ctrl-C was pressed (or ``user`` says so).
-
-    The annealer runs its reads in C++ and calls this between two of them;
-    a KeyboardInterrupt raised inside the callback is printed and ignored
-    there, so a fit went on for the whole call (32 s and more). While the
-    call runs, SIGINT only sets a flag; the annealer then stops after the
-    read in progress, and :func:`_interruptible` raises KeyboardInterrupt.
-    """
-
-    def __init__(self, user=None) -> None:
-        self.user = user
-        self.interrupted = False
-
-    def __call__(self) -> bool:
-        return self.interrupted or bool(self.user and self.user())
-
-    def on_signal(self, signum, frame) -> None:
-        self.interrupted = True
-
-
-@contextmanager
-def _interruptible(user=None):
-    """Yield a stop function; Ctrl-C during the block ends it after the current read."""
-    stop = _StopOnInterrupt(user)
-    main = threading.current_thread() is threading.main_thread()
-    if not main or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
-        yield stop  # signals reach the main thread only; a user's own handler stays in charge
-        return
-    previous = signal.signal(signal.SIGINT, stop.on_signal)
-    try:
-        yield stop
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if stop.interrupted:
-        raise KeyboardInterrupt
 
 
 #: Spin updates (one per variable and coupling end, per read and sweep) of
