@@ -46,11 +46,21 @@ class NoFreeSupportVectorWarning(UserWarning):
     """No coefficient lies strictly inside (0, C), so the bias is a midpoint."""
 
 
+def _is_quantum(kernel, fitted) -> bool:
+    """Whether the estimator's kernel is a gate-model quantum kernel of hqml's."""
+    from backends.kernels import ProjectedQuantumKernel, QuantumKernel, TrainableQuantumKernel
+
+    if isinstance(kernel, str):
+        return kernel in ("quantum", "projected")
+    function = getattr(fitted, "function", fitted)
+    return isinstance(function, (QuantumKernel, ProjectedQuantumKernel, TrainableQuantumKernel))
+
+
 class QuantumSVMBase(BaseEstimator):
     """Base class of QSVR and QSVC; not for direct use."""
 
     _parameter_constraints: dict = {
-        "kernel": [StrOptions({*KERNELS, "quantum"}), callable],
+        "kernel": [StrOptions({*KERNELS, "quantum", "projected"}), callable],
         "feature_map": [
             StrOptions({"z", "zz", "pauli"}),
             HasMethods(["assign_parameters"]),
@@ -94,19 +104,37 @@ class QuantumSVMBase(BaseEstimator):
                 f"{type(self).__name__} needs at least 2 samples to fit; got {n_samples} sample"
             )
 
-    def _resolve_kernel(self, X: NDArray[np.float64]) -> None:
+    def _resolve_kernel(self, X: NDArray[np.float64], y: NDArray) -> None:
         self.kernel_ = resolve_kernel(
             self.kernel,
             X,
+            y,
             gamma=self.gamma,
             degree=self.degree,
             coef0=self.coef0,
             quantum=self._quantum_kernel,
         )
 
-    def _quantum_kernel(self, X: NDArray[np.float64]):
-        """The fidelity kernel, its feature map as wide as the data (checked here, in fit)."""
-        from backends.kernels import QuantumKernel, scale_bandwidth
+    def _diagnose_kernel(self, X: NDArray[np.float64]) -> None:
+        """``kernel_concentration_`` of a quantum kernel, with a warning where it concentrated.
+
+        Read from the Gram matrix of at most ``SAMPLE_POINTS`` training
+        points (all of them for a small set); None for classical and
+        precomputed kernels.
+        """
+        from backends.kernels import concentration as diagnostics
+
+        self.kernel_concentration_ = None
+        if not _is_quantum(self.kernel, self.kernel_):
+            return
+        sample = X[diagnostics.sample_rows(X.shape[0])]
+        found = diagnostics.kernel_concentration(self.kernel_(sample, sample))
+        self.kernel_concentration_ = found
+        diagnostics.warn_if_concentrated(found, type(self).__name__)
+
+    def _quantum_kernel(self, X: NDArray[np.float64], kind: str):
+        """The fidelity or projected kernel, its feature map as wide as the data (checked here)."""
+        from backends.kernels import ProjectedQuantumKernel, QuantumKernel, scale_bandwidth
 
         bandwidth = scale_bandwidth(X) if self.bandwidth == "scale" else float(self.bandwidth)
         kernel = QuantumKernel(
@@ -118,6 +146,14 @@ class QuantumSVMBase(BaseEstimator):
                 f"the feature map takes {width} features but X has {X.shape[1]}; "
                 "use a circuit with one parameter per feature"
             )
+        if kind == "projected":
+            return ProjectedQuantumKernel(
+                self.feature_map,
+                reps=self.reps,
+                entanglement=self.entanglement,
+                bandwidth=bandwidth,
+                gamma=self.gamma,
+            ).fit(X)
         return kernel
 
     def _test_kernel(self, X: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -90,6 +90,11 @@ RUN_PARAMETERS = """\
         Seeds the backend."""
 
 SOLVE_ATTRIBUTES = """\
+    kernel_concentration_ : backends.kernels.concentration.KernelConcentration or None
+        For a quantum kernel, the mean and variance of the off-diagonal
+        entries of the training Gram matrix (of at most 200 training
+        points); a variance below 1e-4 means the kernel has concentrated
+        and fit warns (KernelConcentrationWarning). None otherwise.
     encoding_ : qubo.Encoding
         The encoding used.
     n_qubo_variables_ : ndarray of shape {{programs}}

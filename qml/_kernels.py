@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.base import clone
 from sklearn.metrics.pairwise import pairwise_kernels
 
 KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
@@ -109,25 +110,30 @@ def check_training_gram(K: NDArray[np.float64]) -> None:
 def resolve_kernel(
     kernel: str | Callable,
     X: NDArray[np.float64],
+    y: NDArray | None = None,
     *,
     gamma: str | float,
     degree: int,
     coef0: float,
-    quantum: Callable[[NDArray[np.float64]], Callable] | None = None,
+    quantum: Callable[[NDArray[np.float64], str], Callable] | None = None,
 ) -> Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]:
-    """The fitted kernel callable for training data ``X``.
+    """The fitted kernel callable for training data ``X`` (labels or targets ``y``).
 
-    ``quantum`` builds the quantum kernel from ``X`` (its feature map and
-    bandwidth are the estimator's business); it is called only for
-    ``kernel="quantum"``.
+    ``quantum(X, kind)`` builds the fidelity (``kind="quantum"``) or projected
+    (``"projected"``) kernel from ``X``; its feature map and bandwidth are the
+    estimator's business. A kernel object with a ``fit`` method (a projected
+    or trainable kernel) is cloned and fitted on ``(X, y)``: the training
+    data only, so a cross-validation's test fold never reaches it.
     """
     if kernel == "precomputed":
         check_training_gram(X)
         return PrecomputedKernel()
-    if kernel == "quantum":
+    if kernel in ("quantum", "projected"):
         if quantum is None:
-            raise ValueError("kernel='quantum' needs a quantum kernel builder")
-        return quantum(X)
+            raise ValueError(f"kernel={kernel!r} needs a quantum kernel builder")
+        return quantum(X, kernel)
+    if callable(kernel) and hasattr(kernel, "fit"):
+        return CallableKernel(clone(kernel).fit(X, y))
     if callable(kernel):
         return CallableKernel(kernel)
     return PairwiseKernel(kernel, resolve_gamma(gamma, X), degree, coef0)

@@ -37,11 +37,18 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum"} or callable
-        Default "rbf".
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum", "projected"} \
+or callable, default="rbf"
+        "quantum" is the fidelity kernel of ``feature_map``, "projected" its
+        projected kernel (:class:`backends.kernels.ProjectedQuantumKernel`).
+        A kernel object with a ``fit`` method (a projected or trainable
+        kernel) is cloned and fitted on the training data in ``fit``, so
+        that cross-validation never shows it a test fold.
         Kernel, as in :class:`sklearn.svm.SVC`.
     gamma : {"scale", "auto"} or float, default="scale"
-        Kernel coefficient for "rbf", "poly" and "sigmoid".
+        Kernel coefficient for "rbf", "poly" and "sigmoid", and the outer
+        Gaussian's width of "projected" (there "scale" reads the variance of
+        the training points' one-qubit expectation values).
 {{quantum_kernel_parameters}}
     base : float, default=2.0
         Base ``B`` of the precision vector; 1 gives the unary encoding.
@@ -221,7 +228,8 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
             raise ValueError(
                 f"QSVC needs samples of at least 2 classes; got 1 class ({classes[0].tolist()!r})"
             )
-        self._resolve_kernel(X)
+        self._resolve_kernel(X, y)
+        self._diagnose_kernel(X)
         rng = self._rng()
         n_classes = classes.size
         coef_rows = np.zeros((n_classes - 1, X.shape[0]))

@@ -36,12 +36,19 @@ class QSVR(RegressorMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum"} or callable
-        Default "rbf".
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum", "projected"} \
+or callable, default="rbf"
+        "quantum" is the fidelity kernel of ``feature_map``, "projected" its
+        projected kernel (:class:`backends.kernels.ProjectedQuantumKernel`).
+        A kernel object with a ``fit`` method (a projected or trainable
+        kernel) is cloned and fitted on the training data in ``fit``, so
+        that cross-validation never shows it a test fold.
         Kernel, as in :class:`sklearn.svm.SVR`. A callable takes ``(X, Y)``
         and returns the Gram matrix.
     gamma : {"scale", "auto"} or float, default="scale"
-        Kernel coefficient for "rbf", "poly" and "sigmoid".
+        Kernel coefficient for "rbf", "poly" and "sigmoid", and the outer
+        Gaussian's width of "projected" (there "scale" reads the variance of
+        the training points' one-qubit expectation values).
 {{quantum_kernel_parameters}}
     epsilon : float, default=0.1
         Half-width of the insensitive tube.
@@ -238,7 +245,8 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self._validate_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         self._check_n_samples(X.shape[0])
-        self._resolve_kernel(X)
+        self._resolve_kernel(X, y)
+        self._diagnose_kernel(X)
         dual = svr_kernel_dual(y, C=self.C, epsilon=self.epsilon)
 
         def whole_program(K):

@@ -335,7 +335,7 @@ def test_only_qsvr_rows_carry_rounds_even_where_svr_has_an_n_iter(rng):
     """libsvm's SVR has an n_iter_ of its own: it is no refinement round count."""
     accuracy, _ = _synthetic(rng)
     settings = lc.CurveBenchmark(
-        train_sizes=(12,), fractions=(0.5,), hyperparameters="fixed", mock_qpu_sizes=()
+        train_sizes=(12,), fractions=(0.5,), hyperparameters="fixed", mock_qpu_cells=()
     )
     rows, _ = lc.run_split(accuracy, settings, 0.5, 12, 0)
     by_method = {r["method"]: r for r in rows}
@@ -466,7 +466,7 @@ def test_a_run_logged_twice_never_leaks_into_test(rng, monkeypatch):
 
     monkeypatch.setattr(lc.GroupKFold, "split", spy)
     settings = lc.CurveBenchmark(
-        train_sizes=(12,), fractions=(0.5,), hyperparameters="cv", mock_qpu_sizes=()
+        train_sizes=(12,), fractions=(0.5,), hyperparameters="cv", mock_qpu_cells=()
     )
     _, detail = lc.run_split(accuracy, settings, 0.5, 12, 0, groups=groups)
     test_runs = set(groups[detail["test"]])

@@ -36,7 +36,7 @@ def test_a_decomposed_fit_is_guarded_by_its_cache_not_by_n_squared(monkeypatch):
         QSVR().fit(X, X[:, 0])
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "40M")  # the guard counts the cache, not 3.2 GB of Gram
     model = QSVR(cache_size=10)
-    model._resolve_kernel(X)
+    model._resolve_kernel(X, None)
     columns = model._kernel_columns(X, 88)
     assert columns.nbytes <= 10 * 2**20 and columns.capacity == 10 * 2**20 // (8 * 20_000)
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dimod
 import numpy as np
 from numpy.typing import NDArray
 
 from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
-from training.polish import Polished, polish
+from training.polish import Polished, polish, restore_equality
 from training.searches import line_search, subspace_search
 from training.settings import SolveSettings
 from training.tolerances import Tolerances
@@ -165,7 +165,9 @@ def refine(
     Convergence: the widest box is below the coefficients' tolerance, the
     dual objective changed by at most ``tol`` relatively in the last round and
     the constraint violation ``|h|`` is below ``_FEASIBLE`` times the
-    coefficients' tolerance (all at the dual's scale: :class:`Tolerances`). Every round keeps the
+    coefficients' tolerance (all at the dual's scale: :class:`Tolerances`), or
+    is only the grid's rounding, which the free coefficients then absorb
+    (:func:`training.polish.restore_equality`). Every round keeps the
     best of its own samples and of the warm start, so a noisy sampler never
     loses the previous round's solution. With ``polish_rounds``, every
     round's best solution also names an active set, and the rounds stop as
@@ -173,7 +175,6 @@ def refine(
     ``tol`` (:func:`training.polish.polish`). A working set's rounds
     begin at its :class:`Start`; a whole dual's at 0 with multiplier 0.
     """
-    max_iter, polish_rounds = settings.max_iter, settings.polish
     tolerances = program_tolerances(program, settings)
     penalty = settings.penalty * tolerances.penalty_unit
     multiplier, kkt_tol = (
@@ -181,10 +182,9 @@ def refine(
     )
     first = _first_boxes(encoding, program.n_coefficients, tolerances, start)
     search = _Search(box=first, multiplier=multiplier)
-    trace, infos = [], []
-    converged = False
+    trace, infos, converged = [], [], False
     precision = tolerances.coefficient
-    for _ in range(max_iter):
+    for _ in range(settings.max_iter):
         started = time.perf_counter()
         bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
         warm_bits = None if search.centre is None else search.box.encode(search.centre).ravel()
@@ -194,19 +194,21 @@ def refine(
         if start is not None and search.centre is None:
             result = _with_start(program, result, start.coefficients, penalty, search.multiplier)
         sample_energy = float(result.energies[0])
-        polished = polish(program, result.solution, atol=precision) if polish_rounds else None
-        if polished is not None and polished.optimal(kkt_tol):
-            result = _with_optimum(program, result, polished, penalty=penalty)
+        if settings.polish:
+            result = _with_polish(program, result, precision, kkt_tol, penalty)
         trace.append(record := _record(program, result, search, sample_energy, started, warm))
         if result.polished:
             converged = True
             break
-        previous = search.objective
+        previous, multiplier = search.objective, search.multiplier
         _advance(search, program, result, penalty=penalty, tolerances=tolerances, shrink=_SHRINK)
         search.objective = record.dual_objective
         if _settled(record, previous, search, tolerances):
-            converged = True
-            break
+            feasible = _feasible(program, result, tolerances, penalty, multiplier)
+            if feasible is not None:
+                result, converged = feasible, True
+                trace[-1] = _at_solution(record, program, result)
+                break
     return Refinement(
         coefficients=result.rows,
         energies=result.energies,
@@ -241,11 +243,48 @@ def _record(
 def _settled(
     record: RoundRecord, previous: float | None, search: _Search, tolerances: Tolerances
 ) -> bool:
-    """The rounds' own rule: the objective settled, the boxes and ``|h|`` below the precision."""
+    """The rounds' own rule: the objective settled and the boxes below the precision."""
     objective, precision = record.dual_objective, tolerances.coefficient
     settled = previous is not None and abs(objective - previous) <= tolerances.objective(objective)
-    narrow = search.box.width.max() <= precision
-    return settled and narrow and abs(record.constraint_violation) <= _FEASIBLE * precision
+    return settled and search.box.width.max() <= precision
+
+
+def _at_solution(record: RoundRecord, program: DualProgram, result: _Round) -> RoundRecord:
+    """The round's trace line at the solution it ends on (restored to the equality)."""
+    return replace(
+        record,
+        dual_objective=float(program.objective(result.solution)),
+        constraint_violation=float(program.violation(result.solution)),
+    )
+
+
+def _feasible(
+    program: DualProgram,
+    result: _Round,
+    tolerances: Tolerances,
+    penalty: float,
+    multiplier: float,
+) -> _Round | None:
+    """The settled round with ``|h|`` below ``_FEASIBLE`` times the precision, or None.
+
+    A solution whose ``h`` is only the grid's rounding gets it removed by
+    :func:`training.polish.restore_equality` (a shift far below the
+    precision, which keeps the active set); it is ranked first, at the
+    augmented dual of the round's multiplier.
+    """
+    precision = tolerances.coefficient
+    if abs(program.violation(result.solution)) <= _FEASIBLE * precision:
+        return result
+    restored = restore_equality(program, result.solution, atol=precision)
+    if restored is None:
+        return None
+    energy = float(program.augmented(restored, penalty=penalty, multiplier=multiplier))
+    return _Round(
+        rows=np.vstack([restored, result.rows]),
+        energies=np.append(min(energy, result.energies[0]), result.energies),
+        start=result.start,
+        start_energy=result.start_energy,
+    )
 
 
 def _ranked(
@@ -288,6 +327,16 @@ def _with_start(
     energies = np.append(result.energies, energy)
     order = np.argsort(energies, kind="stable")
     return _Round(rows=rows[order], energies=energies[order], start=start, start_energy=energy)
+
+
+def _with_polish(
+    program: DualProgram, result: _Round, precision: float, kkt_tol: float, penalty: float
+) -> _Round:
+    """The round ranked behind its polished optimum where the polish certifies one."""
+    polished = polish(program, result.solution, atol=precision)
+    if polished is None or not polished.optimal(kkt_tol):
+        return result
+    return _with_optimum(program, result, polished, penalty=penalty)
 
 
 def _with_optimum(

@@ -1,5 +1,15 @@
-"""Gate-model quantum kernels: fidelity kernels of Qiskit feature maps."""
+"""Gate-model quantum kernels: fidelity, projected and trainable kernels of Qiskit feature maps."""
 
+from backends.kernels.projected import ProjectedQuantumKernel, one_qubit_expectations
 from backends.kernels.quantum import QuantumKernel, scale_bandwidth
+from backends.kernels.trainable import TrainableQuantumKernel, centred_alignment, hubregtsen_map
 
-__all__ = ["QuantumKernel", "scale_bandwidth"]
+__all__ = [
+    "ProjectedQuantumKernel",
+    "QuantumKernel",
+    "TrainableQuantumKernel",
+    "centred_alignment",
+    "hubregtsen_map",
+    "one_qubit_expectations",
+    "scale_bandwidth",
+]

@@ -76,6 +76,16 @@ def _require_qiskit():
     return qiskit
 
 
+def check_points(X: ArrayLike, name: str) -> NDArray[np.float64]:
+    """``X`` as a finite 2-D float array of samples x features, or a clear error."""
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array of samples x features; got {X.ndim}-D")
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinity; the feature map needs finite angles")
+    return X
+
+
 def make_psd(gram: NDArray[np.float64]) -> NDArray[np.float64]:
     """Nearest positive semidefinite matrix (negative eigenvalues clipped to 0)."""
     values, vectors = np.linalg.eigh(0.5 * (gram + gram.T))
@@ -193,14 +203,11 @@ class QuantumKernel:
         return pauli_feature_map(n_features, paulis=paulis, **common)
 
     def _check(self, X: ArrayLike, name: str) -> NDArray[np.float64]:
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D array of samples x features; got {X.ndim}-D")
-        if not np.all(np.isfinite(X)):
-            raise ValueError(
-                f"{name} contains NaN or infinity; the feature map needs finite angles"
-            )
-        return X
+        return check_points(X, name)
+
+    def n_qubits(self, n_features: int) -> int:
+        """Qubits of the feature map for ``n_features`` inputs."""
+        return self._batched(n_features).n_qubits
 
     def _bandwidth(self) -> float:
         bandwidth = self.bandwidth
@@ -224,6 +231,9 @@ class QuantumKernel:
         from backends.kernels.statevector import BatchedCircuit
 
         if n_features not in self._compiled:
+            library_map = isinstance(self.feature_map, str)  # one qubit per feature
+            if library_map and n_features > MAX_STATEVECTOR_QUBITS:
+                raise ValueError(self._too_wide(n_features))
             circuit = self.circuit(n_features)
             if circuit.num_parameters != n_features:
                 raise ValueError(
@@ -231,13 +241,17 @@ class QuantumKernel:
                     f"{n_features} features; they must match"
                 )
             if circuit.num_qubits > MAX_STATEVECTOR_QUBITS:
-                raise ValueError(
-                    f"the exact statevector path holds at most {MAX_STATEVECTOR_QUBITS} qubits; "
-                    f"this feature map has {circuit.num_qubits}. Reduce the features (e.g. PCA) "
-                    "or pass a sampler-based qiskit-machine-learning kernel"
-                )
+                raise ValueError(self._too_wide(circuit.num_qubits))
             self._compiled[n_features] = BatchedCircuit(circuit)
         return self._compiled[n_features]
+
+    @staticmethod
+    def _too_wide(qubits: int) -> str:
+        return (
+            f"the exact statevector path holds at most {MAX_STATEVECTOR_QUBITS} qubits; this "
+            f"feature map has {qubits}. Reduce the features (e.g. PCA) or pass a sampler-based "
+            "qiskit-machine-learning kernel"
+        )
 
     def statevectors(self, X: ArrayLike) -> NDArray[np.complex128]:
         """One statevector per row of ``bandwidth * X``, shape ``(N, 2**n_qubits)``."""

@@ -31,7 +31,7 @@ def task_settings(experiment: Experiment, task: dict) -> lc.CurveBenchmark:
         qsvr=experiment.model.replace(
             n_bits=task["n_bits"], base=task["base"], penalty=task["penalty"]
         ),
-        mock_qpu_sizes=(),
+        mock_qpu_cells=(),
     )
 
 
