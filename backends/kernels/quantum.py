@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg.blas import zherk
 
+from backends.kernels.noise import (
+    MITIGATIONS,
+    depolarized,
+    mitigate_depolarizing,
+    sample_fidelities,
+)
 from backends.memory import check_memory
 
 __all__ = [
@@ -128,6 +134,15 @@ class QuantumKernel:
         Emulate a finite number of measurement shots per entry (binomial
         noise on each fidelity); symmetric Gram matrices are then repaired
         to be positive semidefinite.
+    depolarizing : float, default=0.0
+        With ``shots``: emulate a device whose global depolarising channel
+        after each half of a kernel circuit keeps the state with probability
+        ``1 - depolarizing`` (:mod:`backends.kernels.noise`); the
+        self-fidelities are then measured too.
+    mitigation : {"split_channel", "average", "single"} or None, default="split_channel"
+        With ``shots``: invert the depolarising model from the measured
+        self-fidelities (Hubregtsen et al. 2022) before the PSD repair.
+        Without noise the self-fidelities are 1 and it changes nothing.
     random_state : int or None, default=None
         Seeds the shot noise.
 
@@ -150,6 +165,8 @@ class QuantumKernel:
         paulis=None,
         bandwidth: float = 1.0,
         shots: int | None = None,
+        depolarizing: float = 0.0,
+        mitigation: str | None = "split_channel",
         random_state: int | None = None,
     ) -> None:
         self.feature_map = feature_map
@@ -159,6 +176,8 @@ class QuantumKernel:
         self.paulis = paulis
         self.bandwidth = bandwidth
         self.shots = shots
+        self.depolarizing = depolarizing
+        self.mitigation = mitigation
         self.random_state = random_state
         self._compiled: dict[int, object] = {}
 
@@ -283,7 +302,14 @@ class QuantumKernel:
         else:
             overlaps = self.statevectors(X).conj() @ self.statevectors(Y).T
             gram = np.abs(overlaps) ** 2
-        return _finite_gram(self._with_shot_noise(gram, symmetric))
+        if self.shots is None and self.depolarizing:
+            raise ValueError(
+                f"depolarizing={self.depolarizing!r} emulates a measured kernel: set shots too"
+            )
+        if self.shots is None:
+            return _finite_gram(gram)
+        qubits = self.n_qubits(X.shape[1])
+        return _finite_gram(self._measured(gram, symmetric, qubits, len(X), len(Y)))
 
     @staticmethod
     def _symmetric_gram(states: NDArray[np.complex128]) -> NDArray[np.float64]:
@@ -294,16 +320,36 @@ class QuantumKernel:
         np.fill_diagonal(gram, 1.0)
         return gram
 
-    def _with_shot_noise(self, gram: NDArray[np.float64], symmetric: bool) -> NDArray[np.float64]:
-        if self.shots is None:
-            return gram
-        if not isinstance(self.shots, Integral) or self.shots < 1:
-            raise ValueError(f"shots must be a positive integer or None; got {self.shots!r}")
+    def _measured(self, gram, symmetric: bool, qubits: int, n_x: int, n_y: int):
+        """The Gram as ``shots`` measurements would give it: noise, mitigation, PSD repair."""
+        self._check_noise()
         rng = np.random.default_rng(self.random_state)
-        noisy = rng.binomial(self.shots, np.clip(gram, 0.0, 1.0)) / self.shots
+        rate = float(self.depolarizing)
+        noisy = sample_fidelities(depolarized(gram, qubits, rate), self.shots, rng)
+        # Self-fidelities: exactly 1 on a noiseless device (no need to measure them).
+        self_fidelity = depolarized(np.ones(1), qubits, rate)[0]
+        self_x = sample_fidelities(np.full(n_x, self_fidelity), self.shots, rng)
+        if symmetric:
+            noisy = np.triu(noisy, 1)
+            noisy = noisy + noisy.T
+            np.fill_diagonal(noisy, self_x)
+            self_y = self_x
+        else:
+            self_y = sample_fidelities(np.full(n_y, self_fidelity), self.shots, rng)
+        if self.mitigation is not None:
+            noisy = mitigate_depolarizing(noisy, qubits, self_x, self_y, self.mitigation)
         if not symmetric:
             return noisy
-        noisy = np.triu(noisy, 1)
-        noisy = noisy + noisy.T
-        np.fill_diagonal(noisy, 1.0)  # compute-uncompute of a state with itself is exact
+        np.fill_diagonal(noisy, 1.0)  # what the mitigation gives; exact without noise
         return make_psd(noisy)
+
+    def _check_noise(self) -> None:
+        if not isinstance(self.shots, Integral) or isinstance(self.shots, bool) or self.shots < 1:
+            raise ValueError(f"shots must be a positive integer or None; got {self.shots!r}")
+        rate = self.depolarizing
+        if isinstance(rate, bool) or not (isinstance(rate, Real) and 0.0 <= rate < 1.0):
+            raise ValueError(f"depolarizing must be a number in [0, 1); got {rate!r}")
+        if self.mitigation is not None and self.mitigation not in MITIGATIONS:
+            raise ValueError(
+                f"mitigation must be one of {MITIGATIONS} or None; got {self.mitigation!r}"
+            )
