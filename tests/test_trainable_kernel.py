@@ -164,6 +164,16 @@ def test_bad_parameters_are_scikit_learn_parameter_errors(rng, params, message):
         TrainableQuantumKernel(**{**kwargs, **params}).fit(X, y)
 
 
+def test_a_fitted_kernel_and_a_model_holding_it_pickle(rng):
+    import pickle
+
+    X, y = _angles(rng, 20, 2), np.array([0, 1] * 10)
+    model = QSVC(kernel=TrainableQuantumKernel(layers=1, max_iter=3, random_state=0), **FAST)
+    model.fit(X, y)
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.decision_function(X), model.decision_function(X))
+
+
 def test_other_feature_counts_and_too_many_qubits_are_refused(rng):
     kernel = TrainableQuantumKernel(layers=1, max_iter=2, random_state=0)
     kernel.fit(_angles(rng, 6, 2), np.array([0, 1] * 3))

@@ -117,10 +117,8 @@ def _apply_single(state, matrix, qubit: int, n_qubits: int):
     """Apply a 2x2 (shared) or (N, 2, 2) (per row) matrix to one qubit (little-endian)."""
     rows = state.shape[0]
     view = state.reshape(rows, 2 ** (n_qubits - 1 - qubit), 2, 2**qubit)
-    if matrix.ndim == 2:
-        out = np.einsum("ij,ajb->aib", matrix, view.reshape(-1, 2, 2**qubit))
-    else:
-        out = np.einsum("nij,najb->naib", matrix, view)
+    # matmul broadcasts the 2x2 over the other qubits' axes: faster than einsum here.
+    out = matrix @ view if matrix.ndim == 2 else matrix[:, None] @ view
     return out.reshape(rows, -1)
 
 
@@ -185,21 +183,29 @@ class BatchedCircuit:
         state[:, 0] = 1.0
         return self._run(state, rows, 0)
 
-    def _run(self, state, rows, start: int):
-        """Apply the program's steps from ``start`` on to ``state``."""
-        for step in self._program[start:]:
-            state = self._apply(state, rows, step)
+    def _run(self, state, rows, start: int, matrices: dict | None = None):
+        """Apply the program's steps from ``start`` on to ``state``.
+
+        ``matrices`` holds the batched matrices of parameterised steps by
+        index, where they were evaluated once already.
+        """
+        for index in range(start, len(self._program)):
+            state = self._apply(state, rows, index, matrices)
         return state
 
-    def _apply(self, state, rows, step):
+    def _apply(self, state, rows, index: int, matrices: dict | None = None):
+        step = self._program[index]
         kind = step[0]
         if kind == "cx":
             return _apply_cx(np.ascontiguousarray(state), step[1], step[2], self.n_qubits)
         if kind == "fixed":
             return _apply_single(state, step[1], step[2], self.n_qubits)
         if kind == "param":
-            matrices = _rotation(step[1], [f(rows) for f in step[2]])
-            return _apply_single(state, matrices, step[3], self.n_qubits)
+            if matrices is not None and index in matrices:
+                matrix = matrices[index]
+            else:
+                matrix = _rotation(step[1], [f(rows) for f in step[2]])
+            return _apply_single(state, matrix, step[3], self.n_qubits)
         return state
 
     def derivatives(
@@ -218,10 +224,15 @@ class BatchedCircuit:
         state = np.zeros((len(rows), 2**self.n_qubits), dtype=np.complex128)
         state[:, 0] = 1.0
         out = np.zeros((len(columns), *state.shape), dtype=np.complex128)
+        matrices = {
+            index: _rotation(step[1], [f(rows) for f in step[2]])
+            for index, step in enumerate(self._program)
+            if step[0] == "param"
+        }
         for index, step in enumerate(self._program):
             if step[0] == "param":
-                self._add_gate_derivative(out, state, rows, index, columns)
-            state = self._apply(state, rows, step)
+                self._add_gate_derivative(out, state, rows, index, columns, matrices)
+            state = self._apply(state, rows, index, matrices)
         return state, out
 
     def _slope(self, index: int, which: int, expression, column: int):
@@ -231,7 +242,7 @@ class BatchedCircuit:
             self._slopes[key] = _angle_derivative(expression, self.parameters, column)
         return self._slopes[key]
 
-    def _add_gate_derivative(self, out, before, rows, index, columns) -> None:
+    def _add_gate_derivative(self, out, before, rows, index, columns, matrices) -> None:
         """Add gate ``index``'s part of every column's derivative, from the state ``before`` it."""
         _, name, functions, qubit, expressions = self._program[index]
         angles = [f(rows) for f in functions]
@@ -239,8 +250,9 @@ class BatchedCircuit:
             slopes = [self._slope(index, which, expression, c) for c in columns]
             if all(slope is None for slope in slopes):
                 continue
-            matrices = _rotation_derivative(name, angles, which)
-            tail = self._run(_apply_single(before, matrices, qubit, self.n_qubits), rows, index + 1)
+            derivative = _rotation_derivative(name, angles, which)
+            changed = _apply_single(before, derivative, qubit, self.n_qubits)
+            tail = self._run(changed, rows, index + 1, matrices)
             for c, slope in enumerate(slopes):
                 if slope is not None:
                     out[c] += slope(rows)[:, None] * tail

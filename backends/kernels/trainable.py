@@ -18,6 +18,7 @@ scipy's L-BFGS-B then maximises ``A``.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from numbers import Integral, Real
 
 import numpy as np
@@ -203,7 +204,8 @@ class TrainableQuantumKernel(BaseEstimator):
         Starting angles of the "hubregtsen" map; None draws them uniformly
         from ``[0, 2 pi)`` with ``random_state``.
     max_iter : int, default=50
-        Most L-BFGS-B iterations.
+        Most L-BFGS-B iterations; 0 keeps the starting parameters (the
+        untrained kernel, as a baseline).
     random_state : int, RandomState or None, default=None
         Seeds the starting angles.
 
@@ -215,6 +217,8 @@ class TrainableQuantumKernel(BaseEstimator):
         The training alignment reached; ``initial_alignment_`` where it started.
     n_iter_ : int
         L-BFGS-B iterations run.
+    bandwidth_ : float or ndarray
+        The data's scale inside the map (the per-feature start for a library map).
     n_features_in_ : int
         Features of the training data.
 
@@ -240,7 +244,7 @@ class TrainableQuantumKernel(BaseEstimator):
             "array-like",
         ],
         "init": ["array-like", None],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
@@ -294,6 +298,9 @@ class TrainableQuantumKernel(BaseEstimator):
             return -alignment, -gradient
 
         self.initial_alignment_ = -loss(start)[0]
+        if self.max_iter == 0:
+            self.parameters_, self.alignment_, self.n_iter_ = start, self.initial_alignment_, 0
+            return self
         result = minimize(
             loss,
             start,
@@ -309,8 +316,10 @@ class TrainableQuantumKernel(BaseEstimator):
         return self
 
     def _build_embedding(self, X: NDArray[np.float64]):
-        n = X.shape[1]
-        bandwidth = self._bandwidth(X)
+        self.bandwidth_ = self._bandwidth(X)
+        return self._embedding_of(X.shape[1], self.bandwidth_)
+
+    def _embedding_of(self, n: int, bandwidth):
         if self.feature_map == "hubregtsen":
             if np.ndim(bandwidth) != 0:
                 raise InvalidParameterError(
@@ -352,6 +361,16 @@ class TrainableQuantumKernel(BaseEstimator):
             )
         return init.copy()
 
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_embedding", None)  # compiled circuits hold sympy functions: rebuilt on use
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if hasattr(self, "parameters_"):
+            self._embedding = self._embedding_of(self.n_features_in_, self.bandwidth_)
+
     def __call__(self, X: ArrayLike, Y: ArrayLike | None = None) -> NDArray[np.float64]:
         check_is_fitted(self, "parameters_")
         X = self._checked(X, "X")
@@ -371,22 +390,27 @@ class TrainableQuantumKernel(BaseEstimator):
         return X
 
 
+@lru_cache(maxsize=16)
+def _compiled_layered(n_features: int, layers: int):
+    """The layered map unrolled once per size and process (transpiling and sympy take a second)."""
+    from backends.kernels.statevector import BatchedCircuit
+
+    circuit, data, trainable = hubregtsen_map(n_features, layers)
+    compiled = BatchedCircuit(circuit)
+    order = {p: i for i, p in enumerate(compiled.parameters)}
+    return compiled, [order[p] for p in data], [order[p] for p in trainable]
+
+
 class _LayeredEmbedding:
     """The "hubregtsen" map: data scaled by ``bandwidth``, angles trained."""
 
     def __init__(self, n_features: int, layers: int, bandwidth: float) -> None:
-        from backends.kernels.statevector import BatchedCircuit
-
         if n_features > MAX_STATEVECTOR_QUBITS:  # one qubit per feature: refused before building
             raise ValueError(QuantumKernel._too_wide(n_features))
-        circuit, data, trainable = hubregtsen_map(n_features, layers)
-        self._circuit = BatchedCircuit(circuit)
-        self.n_qubits = circuit.num_qubits
-        order = {p: i for i, p in enumerate(self._circuit.parameters)}
-        self._data = [order[p] for p in data]
-        self._trainable = [order[p] for p in trainable]
+        self._circuit, self._data, self._trainable = _compiled_layered(n_features, layers)
+        self.n_qubits = n_features
         self.bandwidth = bandwidth
-        self.n_parameters = len(trainable)
+        self.n_parameters = len(self._trainable)
         self.bounds = None
 
     def _rows(self, X, parameters):
