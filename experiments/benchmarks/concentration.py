@@ -117,13 +117,10 @@ def _report(rows: list[dict]) -> None:
             f"{len(useless)} useless settings (accuracy < majority + {USELESS}) and "
             f"{flagged_useful} of {len(useful)} useful ones"
         )
-        if group == "calibration":
-            top = max((r["variance"] for r in useless), default=0.0)
-            low = min((r["variance"] for r in useful), default=np.inf)
-            print(
-                f"  largest variance of a useless setting {top:.2g}; smallest of a useful "
-                f"one {low:.2g}: a threshold between them separates this group"
-            )
+        for r in useful:
+            if r["variance"] < CONCENTRATION_THRESHOLD:
+                setting = f"{r['data']}, {r['qubits']} qubits, {r['kernel']}, {r['bandwidth']}"
+                print(f"  flagged above chance: {setting}: accuracy {r['accuracy']:.3f}")
 
 
 def main(argv=None) -> None:
