@@ -8,6 +8,21 @@ numpydoc, Sphinx and doctest read the assembled ``__doc__``.
 
 from __future__ import annotations
 
+KERNEL_PARAMETERS = """\
+    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum", "projected"} \
+or callable, default="rbf"
+        Kernel, as in scikit-learn's SVC and SVR; a callable takes ``(X, Y)``
+        and returns the Gram matrix. "quantum" is the fidelity kernel of
+        ``feature_map``, "projected" its projected kernel
+        (:class:`backends.kernels.ProjectedQuantumKernel`). A kernel object
+        with a ``fit`` method (a projected or trainable kernel) is cloned and
+        fitted on the training data in ``fit``, so that cross-validation
+        never shows it a test fold.
+    gamma : {"scale", "auto"} or float, default="scale"
+        Kernel coefficient for "rbf", "poly" and "sigmoid", and the outer
+        Gaussian's width of "projected" (there "scale" reads the variance of
+        the training points' one-qubit expectation values)."""
+
 QUANTUM_KERNEL_PARAMETERS = """\
     feature_map : {"zz", "z", "pauli"}, QuantumCircuit or qiskit-ml kernel, default="zz"
         Feature map of ``kernel="quantum"``: the fidelity kernel

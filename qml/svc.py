@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._base import QuantumSVMBase
 from qml._docs import (
+    KERNEL_PARAMETERS,
     QUANTUM_KERNEL_PARAMETERS,
     ROUND_PARAMETERS,
     RUN_PARAMETERS,
@@ -37,18 +38,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum", "projected"} \
-or callable, default="rbf"
-        "quantum" is the fidelity kernel of ``feature_map``, "projected" its
-        projected kernel (:class:`backends.kernels.ProjectedQuantumKernel`).
-        A kernel object with a ``fit`` method (a projected or trainable
-        kernel) is cloned and fitted on the training data in ``fit``, so
-        that cross-validation never shows it a test fold.
-        Kernel, as in :class:`sklearn.svm.SVC`.
-    gamma : {"scale", "auto"} or float, default="scale"
-        Kernel coefficient for "rbf", "poly" and "sigmoid", and the outer
-        Gaussian's width of "projected" (there "scale" reads the variance of
-        the training points' one-qubit expectation values).
+{{kernel_parameters}}
 {{quantum_kernel_parameters}}
     base : float, default=2.0
         Base ``B`` of the precision vector; 1 gives the unary encoding.
@@ -131,6 +121,7 @@ or callable, default="rbf"
     >>> bool(clf.score(X, y) > 0.9)
     True
     """,
+        kernel_parameters=KERNEL_PARAMETERS,
         quantum_kernel_parameters=QUANTUM_KERNEL_PARAMETERS,
         round_parameters=ROUND_PARAMETERS,
         run_parameters=RUN_PARAMETERS,

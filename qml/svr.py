@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._base import QuantumSVMBase
 from qml._docs import (
+    KERNEL_PARAMETERS,
     QUANTUM_KERNEL_PARAMETERS,
     ROUND_PARAMETERS,
     RUN_PARAMETERS,
@@ -36,19 +37,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
 
     Parameters
     ----------
-    kernel : {"rbf", "linear", "poly", "sigmoid", "precomputed", "quantum", "projected"} \
-or callable, default="rbf"
-        "quantum" is the fidelity kernel of ``feature_map``, "projected" its
-        projected kernel (:class:`backends.kernels.ProjectedQuantumKernel`).
-        A kernel object with a ``fit`` method (a projected or trainable
-        kernel) is cloned and fitted on the training data in ``fit``, so
-        that cross-validation never shows it a test fold.
-        Kernel, as in :class:`sklearn.svm.SVR`. A callable takes ``(X, Y)``
-        and returns the Gram matrix.
-    gamma : {"scale", "auto"} or float, default="scale"
-        Kernel coefficient for "rbf", "poly" and "sigmoid", and the outer
-        Gaussian's width of "projected" (there "scale" reads the variance of
-        the training points' one-qubit expectation values).
+{{kernel_parameters}}
 {{quantum_kernel_parameters}}
     epsilon : float, default=0.1
         Half-width of the insensitive tube.
@@ -151,6 +140,7 @@ or callable, default="rbf"
     >>> bool(model.score(X, y) > 0.8)
     True
     """,
+        kernel_parameters=KERNEL_PARAMETERS,
         quantum_kernel_parameters=QUANTUM_KERNEL_PARAMETERS,
         round_parameters=ROUND_PARAMETERS,
         run_parameters=RUN_PARAMETERS,

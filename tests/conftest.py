@@ -77,6 +77,26 @@ def ctrl_c_after(seconds: float, *, within: float):
         signal.signal(signal.SIGINT, previous)
 
 
+def mixed_circuit():
+    """A user's 3-feature circuit with every kind of gate the batched simulator
+    unrolls: rotations, a squared and a product angle, CX, CRZ, U, phase and RZZ."""
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import ParameterVector
+
+    x = ParameterVector("x", 3)
+    circuit = QuantumCircuit(3)
+    for q in range(3):
+        circuit.h(q)
+        circuit.ry(x[q], q)
+        circuit.rx(0.3 * x[q] ** 2, q)
+    circuit.cx(0, 1)
+    circuit.crz(x[0] - x[2], 1, 2)
+    circuit.u(x[1], 0.2 * x[0], x[2], 0)
+    circuit.p(x[1] * x[2], 2)
+    circuit.rzz(x[0], 0, 2)
+    return circuit
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)

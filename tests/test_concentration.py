@@ -1,4 +1,4 @@
-"""The concentration diagnostic: reported by every quantum-kernel fit, warning only when it should."""
+"""The concentration diagnostic: reported by every quantum-kernel fit, warning only when due."""
 
 import warnings
 

@@ -2,9 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import FAST
-from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterVector
+from conftest import FAST, mixed_circuit
 from qiskit.quantum_info import SparsePauliOp, Statevector
 from sklearn.exceptions import NotFittedError
 from sklearn.svm import SVC, SVR
@@ -33,18 +31,6 @@ def _qiskit_expectations(circuit, rows):
     return out
 
 
-def _user_circuit():
-    x = ParameterVector("x", 3)
-    circuit = QuantumCircuit(3)
-    for q in range(3):
-        circuit.h(q)
-        circuit.ry(x[q], q)
-    circuit.cx(0, 1)
-    circuit.crz(x[0] - x[2], 1, 2)
-    circuit.u(x[1], 0.2, x[2], 0)
-    return circuit
-
-
 @pytest.mark.parametrize(
     ("feature_map", "options"),
     [
@@ -52,7 +38,7 @@ def _user_circuit():
         ("zz", {"reps": 1, "entanglement": "linear"}),
         ("z", {}),
         ("pauli", {}),
-        (_user_circuit(), {}),
+        (mixed_circuit(), {}),
     ],
 )
 def test_expectation_values_agree_with_qiskit(rng, feature_map, options):

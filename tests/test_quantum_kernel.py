@@ -2,9 +2,7 @@
 
 import numpy as np
 import pytest
-from conftest import FAST
-from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterVector
+from conftest import FAST, mixed_circuit
 from qiskit.circuit.library import pauli_feature_map, z_feature_map, zz_feature_map
 from qiskit.quantum_info import Statevector
 from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityStatevectorKernel
@@ -42,14 +40,7 @@ def test_equals_fidelity_statevector_kernel(rng, name, reference, options):
 
 
 def test_user_circuit_statevectors_match_qiskit(rng):
-    x = ParameterVector("x", 3)
-    circuit = QuantumCircuit(3)
-    for q in range(3):
-        circuit.ry(x[q], q)
-        circuit.rx(0.3 * x[q] ** 2, q)
-    circuit.cx(0, 1)
-    circuit.crz(x[0] - x[2], 1, 2)
-    circuit.u(x[1], 0.2, x[2], 0)
+    circuit = mixed_circuit()
     X = _angles(rng, 6, 3)
     states = QuantumKernel(circuit).statevectors(X)
     for row, state in zip(X, states, strict=True):

@@ -4,9 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import FAST
-from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterVector
+from conftest import FAST, mixed_circuit
 from qiskit.quantum_info import Statevector
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -24,23 +22,8 @@ def _angles(rng, n, d):
     return rng.uniform(0, np.pi, size=(n, d))
 
 
-def _mixed_circuit():
-    x = ParameterVector("x", 3)
-    circuit = QuantumCircuit(3)
-    for q in range(3):
-        circuit.h(q)
-        circuit.ry(x[q], q)
-        circuit.rx(0.3 * x[q] ** 2, q)
-    circuit.cx(0, 1)
-    circuit.crz(x[0] - x[2], 1, 2)
-    circuit.u(x[1], 0.2 * x[0], x[2], 0)
-    circuit.p(x[1] * x[2], 2)
-    circuit.rzz(x[0], 0, 2)
-    return circuit
-
-
 def test_state_derivatives_equal_central_differences(rng):
-    circuit = BatchedCircuit(_mixed_circuit())
+    circuit = BatchedCircuit(mixed_circuit())
     rows = rng.uniform(0, 3, (5, 3))
     states, derivatives = circuit.derivatives(rows, [0, 1, 2])
     np.testing.assert_allclose(states, circuit.statevectors(rows), atol=1e-14)
