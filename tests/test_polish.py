@@ -193,3 +193,17 @@ def test_multiclass_qsvc_polishes_every_pair_to_libsvms_model():
     assert all(trace["polished"][-1] for trace in model.trace_)
     np.testing.assert_array_equal(model.predict(X), reference.predict(X))
     np.testing.assert_allclose(model.dual_coef_, reference.dual_coef_, atol=1e-6)
+
+
+def test_restore_equality_shifts_only_free_coefficients_and_refuses_to_leave_the_box():
+    from qubo.program import DualProgram
+    from training.polish import restore_equality
+
+    program = DualProgram(np.eye(4), np.zeros(4), np.array([1.0, -1.0, 1.0, -1.0]), C=1.0)
+    a = np.array([0.5, 0.6, 0.0, 0.0])  # h = -0.1: the free pair absorbs it
+    restored = restore_equality(program, a, atol=1e-3)
+    assert program.violation(restored) == pytest.approx(0.0, abs=1e-15)
+    np.testing.assert_allclose(restored, [0.55, 0.55, 0.0, 0.0], atol=1e-15)
+    leaving = np.array([0.5, 0.3, 0.0, 1.0])  # h = -0.8: a free coefficient would go below 0
+    assert restore_equality(program, leaving, atol=1e-3) is None
+    assert restore_equality(program, np.array([0.0, 1.0, 1.0, 0.0]), atol=1e-3) is None  # none free

@@ -276,11 +276,15 @@ def _feasible(
     if abs(program.violation(result.solution)) <= _FEASIBLE * precision:
         return result
     restored = restore_equality(program, result.solution, atol=precision)
-    if restored is None:
+    # Only rounding is removed: a shift beyond the precision would move the
+    # solution itself, which is the annealer's work, so the rounds go on.
+    if restored is None or np.abs(restored - result.solution).max() > precision:
         return None
     energy = float(program.augmented(restored, penalty=penalty, multiplier=multiplier))
     return _Round(
         rows=np.vstack([restored, result.rows]),
+        # Ranked first, as the polished optimum is: it may sit a hair above
+        # an infeasible sample of the same round.
         energies=np.append(min(energy, result.energies[0]), result.energies),
         start=result.start,
         start_energy=result.start_energy,
