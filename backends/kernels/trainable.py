@@ -387,6 +387,12 @@ class TrainableQuantumKernel(BaseEstimator):
                 f"{name} has {X.shape[1]} features, but this kernel was trained on "
                 f"{self.n_features_in_}; they must match"
             )
+        qubits = self._embedding.n_qubits
+        check_memory(  # the batch and one working copy, as QuantumKernel.statevectors
+            2 * 16 * len(X) * 2**qubits,
+            f"the statevectors of {len(X)} points on {qubits} qubits",
+            "fewer points per call (the kernel accepts blocks of rows) or fewer features (PCA)",
+        )
         return X
 
 
