@@ -34,6 +34,11 @@ def _unreachable_fit(token: str, monkeypatch, caplog):
     """A QSVR fit on a QPU endpoint that refuses connections, the token set, DEBUG logged."""
     monkeypatch.setenv("DWAVE_API_TOKEN", token)
     monkeypatch.setenv("DWAVE_API_ENDPOINT", f"http://127.0.0.1:{_closed_port()}/sapi/v2/")
+    # The cloud client's ten connection retries stay, without their 10 s of back-off
+    # sleeps; it still loads, logs and uses its configuration as it would.
+    from urllib3.util.retry import Retry
+
+    monkeypatch.setattr(Retry, "get_backoff_time", lambda self: 0.0)
     qpu._child.cache_clear()
     caplog.set_level(logging.DEBUG)
     X = np.random.default_rng(0).normal(size=(4, 2))
