@@ -107,7 +107,7 @@ RUN_PARAMETERS = """\
 SOLVE_ATTRIBUTES = """\
     kernel_concentration_ : backends.kernels.concentration.KernelConcentration or None
         For a quantum kernel, the mean and variance of the off-diagonal
-        entries of the training Gram matrix (of at most 200 training
+        entries of the training Gram matrix (of at most 100 training
         points); a variance below 1e-4 means the kernel has concentrated
         and fit warns (KernelConcentrationWarning). None otherwise.
     encoding_ : qubo.Encoding
