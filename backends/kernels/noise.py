@@ -70,15 +70,10 @@ def mitigate_depolarizing(
     >>> mitigate_depolarizing(noisy, 2, diagonal, diagonal).round(12).tolist()
     [[1.0, 0.3], [0.3, 1.0]]
     """
-    if method == "single":  # one rate for both sides: the first measured point's
-        rate = _half_rates(self_x, n_qubits, method)[0]
-        rates_x, rates_y = np.full(len(self_x), rate), np.full(len(self_y), rate)
-    elif method == "average":
-        rate = _half_rates(np.concatenate([self_x, self_y]), n_qubits, method)[0]
-        rates_x, rates_y = np.full(len(self_x), rate), np.full(len(self_y), rate)
-    else:
-        rates_x = _half_rates(self_x, n_qubits, method)
-        rates_y = _half_rates(self_y, n_qubits, method)
+    # One pool of self-fidelities: "average" and "single" read one rate off it
+    # (its mean, its first point), "split_channel" one rate per point.
+    rates = _half_rates(np.concatenate([self_x, self_y]), n_qubits, method)
+    rates_x, rates_y = rates[: len(self_x)], rates[len(self_x) :]
     lost = 1.0 - np.outer(1.0 - rates_x, 1.0 - rates_y)
     kept = np.maximum(1.0 - lost, 1e-12)  # a fully depolarised pair carries no signal
     return (gram - lost / 2**n_qubits) / kept

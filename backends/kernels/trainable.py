@@ -145,7 +145,12 @@ def centred_alignment(K: ArrayLike, y: ArrayLike) -> float:
     >>> round(centred_alignment(ideal, y), 12)
     1.0
     """
-    K_c, T_c = _centred(np.asarray(K, dtype=float)), target_kernel(y)
+    return _alignment(np.asarray(K, dtype=float), target_kernel(y))
+
+
+def _alignment(K: NDArray[np.float64], T_c: NDArray[np.float64]) -> float:
+    """``A`` of a Gram matrix with a centred target kernel."""
+    K_c = _centred(K)
     norm = np.linalg.norm(K_c) * np.linalg.norm(T_c)
     return float((K_c * T_c).sum() / norm) if norm > 0 else 0.0
 
@@ -297,7 +302,9 @@ class TrainableQuantumKernel(BaseEstimator):
             alignment, gradient = _alignment_and_gradient(states, derivatives, T_c)
             return -alignment, -gradient
 
-        self.initial_alignment_ = -loss(start)[0]
+        # From the states alone: the untrained baseline (max_iter=0) needs no derivatives.
+        states = self._embedding.states(X, start)
+        self.initial_alignment_ = _alignment(np.abs(states.conj() @ states.T) ** 2, T_c)
         if self.max_iter == 0:
             self.parameters_, self.alignment_, self.n_iter_ = start, self.initial_alignment_, 0
             return self

@@ -31,6 +31,29 @@ def split(
     return scaler.transform(X[train]), y[train], scaler.transform(X[test]), y[test]
 
 
+def pca_split(
+    X: NDArray,
+    y: NDArray,
+    n_features: int,
+    n_train: int,
+    seed: int,
+    n_test: int | None = None,
+    top: float = np.pi,
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    """Random split; PCA to ``n_features`` and min-max scaling to ``[0, top]``, both fitted
+    on the training part only (the features a quantum feature map takes, one per qubit).
+    ``n_test=None`` holds out every other point."""
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import make_pipeline
+
+    order = np.random.default_rng(seed).permutation(len(y))
+    train = order[:n_train]
+    test = order[n_train:] if n_test is None else order[n_train : n_train + n_test]
+    prep = make_pipeline(PCA(n_features, random_state=seed), MinMaxScaler((0, top)))
+    prep.fit(X[train])
+    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
+
+
 def diabetes(n_train: int, seed: int, n_test: int = 200):
     return split(load_diabetes, n_train, n_test, seed, scale_target=True)
 

@@ -17,13 +17,11 @@ import argparse
 
 import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
-from sklearn.decomposition import PCA
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
 from backends.kernels import ProjectedQuantumKernel, QuantumKernel, scale_bandwidth
 from backends.kernels.concentration import CONCENTRATION_THRESHOLD, kernel_concentration
+from experiments.benchmarks._data import pca_split
 
 GROUPS = {
     "calibration": {
@@ -45,11 +43,7 @@ def _task(loader, classes, positive, n_qubits: int, seed: int, n_train: int = 10
     X, y = loader(return_X_y=True)
     keep = np.isin(y, classes)
     X, y = X[keep], (y[keep] == positive).astype(int)
-    order = np.random.default_rng(seed).permutation(len(y))
-    train, test = order[:n_train], order[n_train : n_train + 200]
-    prep = make_pipeline(PCA(n_qubits, random_state=seed), MinMaxScaler((0, np.pi)))
-    prep.fit(X[train])
-    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
+    return pca_split(X, y, n_qubits, n_train, seed, n_test=200)
 
 
 def _kernel(kind: str, bandwidth, X):

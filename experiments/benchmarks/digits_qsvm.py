@@ -36,6 +36,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
 from backends.kernels import ProjectedQuantumKernel, TrainableQuantumKernel
+from experiments.benchmarks._data import pca_split
 from qml import QSVC
 
 RBF_GRID = {"C": [0.1, 1, 10, 100], "gamma": [0.01, 0.03, 0.1, 0.3, 1.0]}
@@ -49,23 +50,13 @@ def _squlearn():
     return squlearn
 
 
-def _prepared(X, y, n_features: int, n_train: int, seed: int, n_test: int | None = None):
-    """A random split, PCA and min-max scaling to [0, pi] fitted on the training part."""
-    order = np.random.default_rng(seed).permutation(len(y))
-    train = order[:n_train]
-    test = order[n_train:] if n_test is None else order[n_train : n_train + n_test]
-    prep = make_pipeline(PCA(n_features, random_state=seed), MinMaxScaler((0, np.pi)))
-    prep.fit(X[train])
-    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
-
-
 def _timed(function, *args):
     start = time.perf_counter()
     out = function(*args)
     return out, time.perf_counter() - start
 
 
-def _rbf_svc(X, y, seed: int):
+def _rbf_svc(X, y):
     return GridSearchCV(SVC(), RBF_GRID, cv=5).fit(X, y)
 
 
@@ -118,7 +109,7 @@ def _squlearn_hubregtsen(n: int, layers: int, theta):
 
 def _breast_cancer(seed: int, n_train: int = 60):
     X, y = load_breast_cancer(return_X_y=True)
-    return _prepared(X, y, 4, n_train, seed, n_test=300)
+    return pca_split(X, y, 4, n_train, seed, n_test=300)
 
 
 def trained_speed(splits: int) -> None:
@@ -157,10 +148,10 @@ def _squlearn_optimizer(X, y, X_test, y_test, seed: int) -> tuple[float, float]:
 def _binary_task(name: str, seed: int):
     if name == "wine 0 vs rest":
         X, y = load_wine(return_X_y=True)
-        return _prepared(X, (y == 0).astype(int), 4, 60, seed)
+        return pca_split(X, (y == 0).astype(int), 4, 60, seed)
     X, y = load_digits(return_X_y=True)
     keep = np.isin(y, (3, 8))
-    return _prepared(X[keep], y[keep], 4, 100, seed)
+    return pca_split(X[keep], y[keep], 4, 100, seed)
 
 
 def binary(splits: int) -> None:
@@ -179,7 +170,7 @@ def binary(splits: int) -> None:
             ]
             kernel = models[0].kernel_.function
             scores = [m.score(X_test, y_test) for m in models]
-            scores.append(_rbf_svc(X, y, seed).score(X_test, y_test))
+            scores.append(_rbf_svc(X, y).score(X_test, y_test))
             rows.append([*scores, kernel.initial_alignment_, kernel.alignment_])
         r = np.array(rows)
         cells = [f"{m:>6.3f} ± {s:.3f}" for m, s in zip(r.mean(0)[:3], r.std(0)[:3], strict=True)]
@@ -204,11 +195,11 @@ def digits(splits: int, n_train: int) -> None:
     for q in (4, 6, 8):
         results: dict[str, list] = {}
         for seed in range(splits):
-            X, y, X_test, y_test = _prepared(X_all, y_all, q, n_train, seed)
+            X, y, X_test, y_test = pca_split(X_all, y_all, q, n_train, seed)
             for name, build in _digits_methods(seed).items():
                 model, seconds = _timed(build().fit, X, y)
                 results.setdefault(name, []).append((model.score(X_test, y_test), seconds))
-            svc, seconds = _timed(_rbf_svc, X, y, seed)
+            svc, seconds = _timed(_rbf_svc, X, y)
             results.setdefault("SVC RBF (CV)", []).append((svc.score(X_test, y_test), seconds))
         for name, rows in results.items():
             r = np.array(rows)

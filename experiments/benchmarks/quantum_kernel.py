@@ -29,13 +29,11 @@ import numpy as np
 from qiskit.circuit.library import zz_feature_map
 from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityStatevectorKernel
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
-from sklearn.decomposition import PCA
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 
 import backends.kernels.quantum as qk
 from backends.kernels.quantum import QuantumKernel
+from experiments.benchmarks._data import pca_split
 from qml import QSVC
 
 
@@ -84,12 +82,7 @@ def scale() -> None:
 def _digits(classes, n_train: int, n_qubits: int, seed: int, top: float):
     X, y = load_digits(return_X_y=True)
     keep = np.isin(y, classes)
-    X, y = X[keep], y[keep]
-    order = np.random.default_rng(seed).permutation(len(y))
-    train, test = order[:n_train], order[n_train : n_train + 300]
-    prep = make_pipeline(PCA(n_qubits, random_state=seed), MinMaxScaler((0, top)))
-    prep.fit(X[train])
-    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
+    return pca_split(X[keep], y[keep], n_qubits, n_train, seed, n_test=300, top=top)
 
 
 def accuracy(splits: int) -> None:
@@ -120,11 +113,7 @@ def accuracy(splits: int) -> None:
 
 def _binary(loader, positive, n_train: int, seed: int, top: float):
     X, y = loader(return_X_y=True)
-    y = (y == positive).astype(int)
-    order = np.random.default_rng(seed).permutation(len(y))
-    train, test = order[:n_train], order[n_train : n_train + 300]
-    prep = make_pipeline(PCA(4, random_state=seed), MinMaxScaler((0, top))).fit(X[train])
-    return prep.transform(X[train]), y[train], prep.transform(X[test]), y[test]
+    return pca_split(X, (y == positive).astype(int), 4, n_train, seed, n_test=300, top=top)
 
 
 def _svc_on_quantum_kernel(X, y, X_test, y_test, constant: float) -> float:
