@@ -5,8 +5,8 @@ from qubo.decode import decode_sampleset, sample_bits
 from qubo.encoding import Encoding
 from qubo.kernel_dual import KernelDual, svc_kernel_dual, svr_kernel_dual
 from qubo.program import DualProgram, active_set, svc_program, svr_program
-from qubo.svc import build_svc_qubo, svc_dual_objective
-from qubo.svr import build_svr_qubo, split_svr_coefficients, svr_dual_objective
+from qubo.svc import build_svc_qubo
+from qubo.svr import build_svr_qubo, split_svr_coefficients
 
 __all__ = [
     "BoxEncoding",
@@ -19,10 +19,8 @@ __all__ = [
     "decode_sampleset",
     "sample_bits",
     "split_svr_coefficients",
-    "svc_dual_objective",
     "svc_kernel_dual",
     "svc_program",
-    "svr_dual_objective",
     "svr_kernel_dual",
     "svr_program",
 ]

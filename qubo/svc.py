@@ -6,8 +6,7 @@ Variable ``n*K + k`` holds bit ``k`` of ``alpha_n``.
 from __future__ import annotations
 
 import dimod
-import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from qubo._dense import check_gram_and_targets
 from qubo.box import BoxEncoding
@@ -64,20 +63,3 @@ def build_svc_qubo(
     box = encoding.boxes(y.size)
     program = svc_program(K, y, C=float(box.upper.max()))
     return program.qubo(box, penalty=penalty, multiplier=multiplier)
-
-
-def svc_dual_objective(
-    gram: ArrayLike,
-    y: ArrayLike,
-    alpha: ArrayLike,
-    *,
-    penalty: float = 0.0,
-    multiplier: float = 0.0,
-) -> NDArray[np.float64] | float:
-    """SVC dual objective (to minimise) plus the QUBO's penalty and multiplier terms."""
-    K = np.asarray(gram, dtype=float)
-    y = np.asarray(y, dtype=float)
-    ay = np.asarray(alpha, dtype=float) * y
-    quad = 0.5 * np.einsum("...n,nm,...m->...", ay, K, ay)
-    h = ay.sum(-1)
-    return quad - np.asarray(alpha).sum(-1) + 0.5 * penalty * h**2 + multiplier * h

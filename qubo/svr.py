@@ -79,30 +79,3 @@ def split_svr_coefficients(
     """Split decoded rows ``[alpha, alpha*]`` of length ``2N`` into ``alpha`` and ``alpha*``."""
     n = coefficients.shape[-1] // 2
     return coefficients[..., :n], coefficients[..., n:]
-
-
-def svr_dual_objective(
-    gram: ArrayLike,
-    y: ArrayLike,
-    alpha: ArrayLike,
-    alpha_star: ArrayLike,
-    *,
-    epsilon: float,
-    penalty: float = 0.0,
-    complementarity: float = 0.0,
-    multiplier: float = 0.0,
-) -> NDArray[np.float64] | float:
-    """SVR dual objective (to minimise) plus the QUBO's penalty and multiplier terms.
-
-    Accepts one coefficient vector or a stack of rows (shape ``(S, N)``).
-    With both penalties zero this is libsvm's dual objective.
-    """
-    K = np.asarray(gram, dtype=float)
-    y = np.asarray(y, dtype=float)
-    alpha = np.asarray(alpha, dtype=float)
-    alpha_star = np.asarray(alpha_star, dtype=float)
-    beta = alpha - alpha_star
-    quad = 0.5 * np.einsum("...n,nm,...m->...", beta, K, beta)
-    value = quad + epsilon * (alpha + alpha_star).sum(-1) - beta @ y
-    value = value + penalty * beta.sum(-1) ** 2 + multiplier * beta.sum(-1)
-    return value + complementarity * (alpha * alpha_star).sum(-1)

@@ -5,6 +5,7 @@ import dimod
 import numpy as np
 import pytest
 from conftest import FAST, smooth_regression
+from reference_duals import svr_dual_objective
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_iris, make_blobs
 from sklearn.exceptions import ConvergenceWarning
@@ -14,7 +15,7 @@ from sklearn.svm import SVR
 from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR, NoFreeSupportVectorWarning
-from qubo import Encoding, split_svr_coefficients, svr_dual_objective
+from qubo import Encoding, split_svr_coefficients
 
 
 def test_qsvr_predict_rebuilt_from_fitted_attributes(rng):

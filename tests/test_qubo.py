@@ -5,6 +5,7 @@ import itertools
 import dimod
 import numpy as np
 import pytest
+from reference_duals import svc_dual_objective, svr_dual_objective
 from sklearn.metrics.pairwise import rbf_kernel
 
 from qubo import (
@@ -13,8 +14,6 @@ from qubo import (
     build_svr_qubo,
     decode_sampleset,
     split_svr_coefficients,
-    svc_dual_objective,
-    svr_dual_objective,
 )
 
 

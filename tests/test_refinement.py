@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import breast_cancer_subset, diabetes_subset
+from reference_duals import svc_dual_objective, svr_dual_objective
 from sklearn.datasets import load_iris
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics.pairwise import rbf_kernel
@@ -21,8 +22,6 @@ from qubo import (
     build_svc_qubo,
     build_svr_qubo,
     split_svr_coefficients,
-    svc_dual_objective,
-    svr_dual_objective,
 )
 from training.searches import line_search, subspace_search
 from training.trust_region import next_box
