@@ -11,7 +11,12 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from backends.kernels import TrainableQuantumKernel, centred_alignment, hubregtsen_map
+from backends.kernels import (
+    TrainableQuantumKernel,
+    centred_alignment,
+    hubregtsen_map,
+    target_alignment,
+)
 from backends.kernels.concentration import KernelConcentrationWarning
 from backends.kernels.statevector import BatchedCircuit
 from backends.kernels.trainable import _alignment_and_gradient, target_kernel
@@ -34,20 +39,42 @@ def test_state_derivatives_equal_central_differences(rng):
         np.testing.assert_allclose(derivatives[column], numeric, atol=1e-8)
 
 
-def test_alignment_gradient_equals_central_differences(rng):
+@pytest.mark.parametrize(
+    ("train_bandwidth", "objective"), [(True, "target"), (False, "target"), (True, "centred")]
+)
+def test_alignment_gradient_equals_central_differences(rng, train_bandwidth, objective):
     X = _angles(rng, 12, 3)
     y = (X[:, 0] > X[:, 1]).astype(int)
-    kernel = TrainableQuantumKernel(layers=1, max_iter=1, random_state=0).fit(X, y)
+    kernel = TrainableQuantumKernel(
+        layers=1, max_iter=1, train_bandwidth=train_bandwidth, objective=objective, random_state=0
+    ).fit(X, y)
     embedding, theta = kernel._embedding, kernel.parameters_
-    T_c = target_kernel(y)
-    value, gradient = _alignment_and_gradient(*embedding.derivatives(X, theta), T_c)
-    assert value == pytest.approx(centred_alignment(kernel(X), y), abs=1e-12)
+    assert theta.size == 6 + train_bandwidth  # 2 n angles per layer, then the data scale
+    alignment = {"target": target_alignment, "centred": centred_alignment}[objective]
+    centred = objective == "centred"
+    states_and_derivatives = embedding.derivatives(X, theta)
+    value, gradient = _alignment_and_gradient(*states_and_derivatives, target_kernel(y), centred)
+    assert value == pytest.approx(alignment(kernel(X), y), abs=1e-12)
     for p in range(theta.size):
         step = np.zeros_like(theta)
         step[p] = 1e-6
-        up = centred_alignment(np.abs(_gram(embedding, X, theta + step)), y)
-        down = centred_alignment(np.abs(_gram(embedding, X, theta - step)), y)
+        up = alignment(_gram(embedding, X, theta + step), y)
+        down = alignment(_gram(embedding, X, theta - step), y)
         assert gradient[p] == pytest.approx((up - down) / 2e-6, abs=1e-7)
+
+
+def test_target_alignment_is_the_centred_alignment_times_the_non_constant_share(rng):
+    X = _angles(rng, 15, 3)
+    y = rng.integers(0, 3, 15)
+    K = TrainableQuantumKernel(layers=1, max_iter=0, random_state=0).fit(X, y)(X)
+    centring = np.eye(15) - 1 / 15
+    K_c = centring @ K @ centring
+    share = np.linalg.norm(K_c) / np.linalg.norm(K)
+    assert target_alignment(K, y) == pytest.approx(centred_alignment(K, y) * share, rel=1e-12)
+    # a Gram near a constant aligns perfectly after centring, but not with the target
+    nearly_constant = 1 - 1e-6 * (1 - (y[:, None] == y[None, :]))
+    assert centred_alignment(nearly_constant, y) == pytest.approx(1.0, abs=1e-9)
+    assert target_alignment(nearly_constant, y) < 1e-5
 
 
 def _gram(embedding, X, theta):
@@ -64,8 +91,8 @@ def test_bandwidth_gradient_equals_central_differences(rng):
     for k in range(3):
         step = np.zeros(3)
         step[k] = 1e-6
-        up = centred_alignment(_gram(embedding, X, c + step), y)
-        down = centred_alignment(_gram(embedding, X, c - step), y)
+        up = target_alignment(_gram(embedding, X, c + step), y)
+        down = target_alignment(_gram(embedding, X, c - step), y)
         assert gradient[k] == pytest.approx((up - down) / 2e-6, abs=1e-7)
 
 
@@ -74,11 +101,13 @@ def test_trained_gram_equals_qiskit_fidelities_with_the_trained_angles(rng):
     y = (X.sum(axis=1) > 2 * np.pi).astype(int)
     kernel = TrainableQuantumKernel(layers=2, max_iter=5, bandwidth=0.5, random_state=1).fit(X, y)
     circuit, data, trainable = hubregtsen_map(4, layers=2)
-    assert len(trainable) == kernel.parameters_.size == 16
+    assert len(trainable) == kernel.parameters_.size - 1 == 16
+    *angles, scale = kernel.parameters_
+    assert 0.5 / 3 <= 0.5 * scale <= 0.5 * 3
 
     def state(x):
-        values = dict(zip(data, 0.5 * x, strict=True))
-        values.update(zip(trainable, kernel.parameters_, strict=True))
+        values = dict(zip(data, 0.5 * scale * x, strict=True))
+        values.update(zip(trainable, angles, strict=True))
         return Statevector(circuit.assign_parameters(values)).data
 
     expected = np.array([[abs(np.vdot(state(a), state(b))) ** 2 for b in X[:3]] for a in X])
@@ -90,7 +119,7 @@ def test_training_raises_the_alignment(rng):
     y = (np.sin(2 * X[:, 0]) > np.cos(X[:, 1])).astype(int)
     kernel = TrainableQuantumKernel(layers=2, random_state=0).fit(X, y)
     assert kernel.alignment_ > kernel.initial_alignment_ + 0.05
-    assert kernel.alignment_ == pytest.approx(centred_alignment(kernel(X), y), abs=1e-10)
+    assert kernel.alignment_ == pytest.approx(target_alignment(kernel(X), y), abs=1e-10)
 
 
 def test_regression_uses_the_centred_target_kernel(rng):

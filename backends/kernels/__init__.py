@@ -2,7 +2,12 @@
 
 from backends.kernels.projected import ProjectedQuantumKernel, one_qubit_expectations
 from backends.kernels.quantum import QuantumKernel, scale_bandwidth
-from backends.kernels.trainable import TrainableQuantumKernel, centred_alignment, hubregtsen_map
+from backends.kernels.trainable import (
+    TrainableQuantumKernel,
+    centred_alignment,
+    hubregtsen_map,
+    target_alignment,
+)
 
 __all__ = [
     "ProjectedQuantumKernel",
@@ -12,4 +17,5 @@ __all__ = [
     "hubregtsen_map",
     "one_qubit_expectations",
     "scale_bandwidth",
+    "target_alignment",
 ]
