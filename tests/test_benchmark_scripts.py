@@ -21,3 +21,16 @@ def test_exactness_rows_meet_the_targets_on_unseen_data(polish, capsys):
     exactness.print_table("unseen", rows)
     table = capsys.readouterr().out
     assert "friedman1" in table and "wine" in table
+
+
+def test_shrinking_bound_finds_every_function_it_names(capsys):
+    """A renamed function would silently drop out of the bound: every one must be profiled."""
+    from experiments.benchmarks.scaling import _SHRINKABLE, shrinking_bound
+
+    shrinking_bound(300)
+    lines = capsys.readouterr().out.splitlines()
+    named = {line.split()[0] for line in lines[1:-1]}
+    assert named == {function for _, function in _SHRINKABLE}
+    shares = [float(line.split()[-1].rstrip("%")) for line in lines[1:]]
+    assert sum(shares[:-1]) == pytest.approx(shares[-1], abs=0.1 * len(shares))
+    assert 0 < shares[-1] < 100

@@ -25,12 +25,15 @@ The table is printed and a log-log plot of fit time written (``--plot``).
     python -m experiments.benchmarks.scaling --choose-size   # tuning data only
     python -m experiments.benchmarks.scaling --mock-qpu 1000 # every working set on the mock QPU
     python -m experiments.benchmarks.scaling --random-sampler 400  # the annealer's share
+    python -m experiments.benchmarks.scaling --shrinking-bound 5000  # what shrinking could save
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import multiprocessing
+import pstats
 import resource
 import time
 import warnings
@@ -322,6 +325,44 @@ def random_sampler(n: int) -> None:
         )
 
 
+#: The outer loop's work over all N coefficients per working set, which
+#: libsvm's shrinking (leaving bound coefficients out of the selection and
+#: the gradient update) cuts to the active ones: (module, function).
+_SHRINKABLE = {
+    ("working_sets.py", "kkt_gap"),
+    ("working_sets.py", "select_working_set"),
+    ("working_sets.py", "_multiplier"),
+    ("kernel_dual.py", "column_product"),
+    ("kernel_dual.py", "objective"),
+    ("columns.py", "__call__"),
+}
+
+
+def shrinking_bound(n: int) -> None:
+    """The share of a QSVR fit that shrinking could remove at most (cProfile, one process)."""
+    from qml import QSVR
+
+    X, y, _, _ = regression_data(n)
+    profiler = cProfile.Profile()
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = profiler.runcall(QSVR(random_state=0).fit, X, y)
+    total = time.perf_counter() - start
+    stats = pstats.Stats(profiler).stats
+    parts = {
+        function: cumulative
+        for (path, _, function), (_, _, _, cumulative, _) in stats.items()
+        if (Path(path).name, function) in _SHRINKABLE
+    }
+    shrinkable = sum(parts.values())
+    print(f"QSVR at N = {n}: {total:.1f} s under the profiler, "
+          f"{len(model.trace_[0])} working sets, {model.qubo_calls_} QUBO calls")  # fmt: skip
+    for function, seconds in sorted(parts.items(), key=lambda item: -item[1]):
+        print(f"  {function:<20} {seconds:7.2f} s  {seconds / total:6.1%}")
+    print(f"  shrinkable at most   {shrinkable:7.2f} s  {shrinkable / total:6.1%}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", nargs="+", choices=["svr", "svc"], default=["svr", "svc"])
@@ -333,10 +374,12 @@ def main(argv=None) -> None:
     parser.add_argument("--choose-size", action="store_true", help="tuning data only")
     parser.add_argument("--mock-qpu", type=int, metavar="N", help="one QSVR fit on the mock QPU")
     parser.add_argument("--random-sampler", type=int, metavar="N", help="sa against random bits")
+    parser.add_argument("--shrinking-bound", type=int, metavar="N", help="profile one QSVR fit")
     args = parser.parse_args(argv)
     if any(n < 10 for n in args.sizes):
         parser.error(f"--sizes must be at least 10 each; got {args.sizes}")
-    if args.plot.exists() and not (args.choose_size or args.mock_qpu or args.random_sampler):
+    single = args.choose_size or args.mock_qpu or args.random_sampler or args.shrinking_bound
+    if args.plot.exists() and not single:
         # Checked before minutes of fits: a file already there may be the user's.
         parser.error(f"--plot {args.plot} exists; name a new file or remove it first")
     if args.choose_size:
@@ -347,6 +390,9 @@ def main(argv=None) -> None:
         return
     if args.random_sampler:
         random_sampler(args.random_sampler)
+        return
+    if args.shrinking_bound:
+        shrinking_bound(args.shrinking_bound)
         return
     results = {}
     for task in args.task:
