@@ -356,8 +356,9 @@ def shrinking_bound(n: int) -> None:
         if (Path(path).name, function) in _SHRINKABLE
     }
     shrinkable = sum(parts.values())
+    sets = len(model.trace_[0]["size"])
     print(f"QSVR at N = {n}: {total:.1f} s under the profiler, "
-          f"{len(model.trace_[0])} working sets, {model.qubo_calls_} QUBO calls")  # fmt: skip
+          f"{sets} working sets, {model.qubo_calls_} QUBO calls")  # fmt: skip
     for function, seconds in sorted(parts.items(), key=lambda item: -item[1]):
         print(f"  {function:<20} {seconds:7.2f} s  {seconds / total:6.1%}")
     print(f"  shrinkable at most   {shrinkable:7.2f} s  {shrinkable / total:6.1%}")
