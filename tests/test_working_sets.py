@@ -296,3 +296,28 @@ def test_mock_qpu_decomposed_fit_embeds_every_subproblem_and_estimates_billing()
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=5e-3)
     per_call = model.estimated_qpu_access_time_ / model.qubo_calls_
     assert 0.015 < per_call < 0.03  # ~15 ms programming + 5 reads of ~0.2 ms each
+
+
+def test_a_working_set_takes_the_penalty_unit_of_its_own_starting_gradient(rng):
+    """Near the optimum a subproblem's gradient is small: the whole dual's unit would overweigh."""
+    from qubo import svr_program
+    from training.rounds import Start, _penalty_unit
+    from training.tolerances import Tolerances
+
+    X = rng.normal(size=(6, 2))
+    y = 20 + 10 * rng.normal(size=6)  # raw targets: the natural coefficient size is >> C = 1
+    program = svr_program(rbf_kernel(X), y, C=1.0, epsilon=0.1)
+    whole = Tolerances.of(
+        1e-3,
+        C=1.0,
+        gradient=Tolerances.gradient_scale(program.constraint, program.linear),
+        curvature=1.0,
+    )
+    assert whole.penalty_unit > 5
+    assert _penalty_unit(program, whole, None) == whole.penalty_unit
+    at_zero = Start(np.zeros(12), 0.0, whole.kkt)
+    assert _penalty_unit(program, whole, at_zero) == pytest.approx(whole.penalty_unit)
+    # a start whose gradient spread is small (all coefficients at a bound, as late in a fit)
+    flat = program.linear - program.linear.mean()
+    settled = type(program)(program.hessian, flat * 1e-3, program.constraint, program.C)
+    assert _penalty_unit(settled, whole, Start(np.zeros(12), 0.0, whole.kkt)) == 1.0
