@@ -1,4 +1,4 @@
-"""Trainable quantum kernels, fitted by centred kernel-target alignment.
+"""Trainable quantum kernels, fitted by kernel-target alignment.
 
 The fidelity kernel of a feature map with free parameters ``theta`` (a
 Hubregtsen-style layered map with its data scale, or one bandwidth per
