@@ -55,12 +55,7 @@ def test_alignment_gradient_equals_central_differences(rng, train_bandwidth, obj
     states_and_derivatives = embedding.derivatives(X, theta)
     value, gradient = _alignment_and_gradient(*states_and_derivatives, target_kernel(y), centred)
     assert value == pytest.approx(alignment(kernel(X), y), abs=1e-12)
-    for p in range(theta.size):
-        step = np.zeros_like(theta)
-        step[p] = 1e-6
-        up = alignment(_gram(embedding, X, theta + step), y)
-        down = alignment(_gram(embedding, X, theta - step), y)
-        assert gradient[p] == pytest.approx((up - down) / 2e-6, abs=1e-7)
+    _assert_central_differences(gradient, alignment, embedding, X, y, theta)
 
 
 def test_target_alignment_is_the_centred_alignment_times_the_non_constant_share(rng):
@@ -82,18 +77,23 @@ def _gram(embedding, X, theta):
     return np.abs(states.conj() @ states.T) ** 2
 
 
+def _assert_central_differences(gradient, alignment, embedding, X, y, theta):
+    for p in range(theta.size):
+        step = np.zeros_like(theta)
+        step[p] = 1e-6
+        up = alignment(_gram(embedding, X, theta + step), y)
+        down = alignment(_gram(embedding, X, theta - step), y)
+        assert gradient[p] == pytest.approx((up - down) / 2e-6, abs=1e-7)
+
+
 def test_bandwidth_gradient_equals_central_differences(rng):
     X = _angles(rng, 10, 3)
     y = rng.normal(size=10)
     kernel = TrainableQuantumKernel("zz", reps=1, max_iter=1).fit(X, y)
     embedding, c = kernel._embedding, kernel.parameters_
     _, gradient = _alignment_and_gradient(*embedding.derivatives(X, c), target_kernel(y))
-    for k in range(3):
-        step = np.zeros(3)
-        step[k] = 1e-6
-        up = target_alignment(_gram(embedding, X, c + step), y)
-        down = target_alignment(_gram(embedding, X, c - step), y)
-        assert gradient[k] == pytest.approx((up - down) / 2e-6, abs=1e-7)
+    assert c.size == 3  # one bandwidth per feature
+    _assert_central_differences(gradient, target_alignment, embedding, X, y, c)
 
 
 def test_trained_gram_equals_qiskit_fidelities_with_the_trained_angles(rng):
