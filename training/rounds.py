@@ -122,12 +122,16 @@ def program_tolerances(program: DualProgram, settings: SolveSettings) -> Toleran
     """The settings' tolerances, or those of ``program`` itself when the settings hold none."""
     if settings.tolerances is not None:
         return settings.tolerances
-    diagonal = np.diagonal(program.hessian)
+    return _tolerances_at(program, settings.tol, program.linear)
+
+
+def _tolerances_at(program: DualProgram, tol: float, gradient: NDArray[np.float64]) -> Tolerances:
+    """The tolerances of ``program`` read at ``gradient`` (its linear term: at 0)."""
     return Tolerances.of(
-        settings.tol,
+        tol,
         C=program.C,
-        gradient=Tolerances.gradient_scale(program.constraint, program.linear),
-        curvature=float(diagonal.max(initial=0.0)),
+        gradient=Tolerances.gradient_scale(program.constraint, gradient),
+        curvature=float(np.diagonal(program.hessian).max(initial=0.0)),
     )
 
 
@@ -143,12 +147,7 @@ def _penalty_unit(program: DualProgram, tolerances: Tolerances, start: Start | N
     if start is None:
         return tolerances.penalty_unit
     gradient = program.hessian @ start.coefficients + program.linear
-    own = Tolerances.of(
-        tolerances.tol,
-        C=program.C,
-        gradient=Tolerances.gradient_scale(program.constraint, gradient),
-        curvature=float(np.diagonal(program.hessian).max(initial=0.0)),
-    )
+    own = _tolerances_at(program, tolerances.tol, gradient)
     return min(own.penalty_unit, tolerances.penalty_unit)
 
 

@@ -12,6 +12,8 @@ from sklearn.datasets import (
     make_friedman1,
     make_friedman2,
 )
+from sklearn.decomposition import PCA
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 from experiments.curves import curve_features, load_curves
@@ -43,9 +45,6 @@ def pca_split(
     """Random split; PCA to ``n_features`` and min-max scaling to ``[0, top]``, both fitted
     on the training part only (the features a quantum feature map takes, one per qubit).
     ``n_test=None`` holds out every other point."""
-    from sklearn.decomposition import PCA
-    from sklearn.pipeline import make_pipeline
-
     order = np.random.default_rng(seed).permutation(len(y))
     train = order[:n_train]
     test = order[n_train:] if n_test is None else order[n_train : n_train + n_test]

@@ -263,7 +263,9 @@ def growth() -> None:
     print("Trained kernel (Hubregtsen, 4 qubits, 16 parameters), 20 L-BFGS-B iterations")
     for n in (60, 120, 240, 480):
         X = rng.uniform(0, np.pi, (n, 4))
-        kernel = TrainableQuantumKernel(layers=2, max_iter=20, random_state=0)
+        kernel = TrainableQuantumKernel(  # the 16 angles its label names, no data scale
+            layers=2, max_iter=20, train_bandwidth=False, random_state=0
+        )
         kernel, seconds = _timed(kernel.fit, X, (X[:, 0] > X[:, 1]).astype(int))
         each = seconds / max(kernel.n_iter_, 1)
         print(f"  N = {n:>5}: {seconds:.2f} s ({each:.3f} s per iteration)")
