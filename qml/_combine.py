@@ -17,18 +17,16 @@ COMBINE_METHODS = ("best", "mean", "boltzmann", "fit")
 
 def unique_lowest(
     coefficients: NDArray[np.float64], energies: NDArray[np.float64], top_k: int
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Distinct coefficient rows, sorted by energy, at most ``top_k`` of them.
+) -> NDArray[np.intp]:
+    """The rows of the distinct coefficient vectors, lowest energy first, at most ``top_k``.
 
     Deduplication works on decoded coefficients, not on bits: with base 1
     (unary) or an explicit precision vector, different bit strings can stand
     for the same coefficients, and averaging those twice would bias the mean.
     """
     order = np.argsort(energies, kind="stable")
-    coefficients, energies = coefficients[order], energies[order]
-    _, first = np.unique(coefficients, axis=0, return_index=True)
-    keep = np.sort(first)[:top_k]
-    return coefficients[keep], energies[keep]
+    _, first = np.unique(coefficients[order], axis=0, return_index=True)
+    return order[np.sort(first)[:top_k]]
 
 
 def solution_weights(
@@ -72,35 +70,50 @@ def solution_weights(
 
 @dataclass(frozen=True)
 class Combined:
-    """The kept distinct solutions (lowest energy first), their weights and their average."""
+    """The kept distinct solutions (lowest energy first), their weights, their average.
+
+    ``gradient`` is the average's dual gradient: the gradient is linear in
+    the coefficients, so the weighted average of the kept rows' gradients
+    is exact, and the average's intercept needs no kernel evaluation.
+    """
 
     coefficients: NDArray[np.float64]
     energies: NDArray[np.float64]
     weights: NDArray[np.float64]
     average: NDArray[np.float64]
+    gradient: NDArray[np.float64]
+
+
+#: A training loss of solutions from their coefficient rows and gradients.
+Loss = Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
 
 
 def combine_solutions(
     coefficients: NDArray[np.float64],
     energies: NDArray[np.float64],
+    gradients: NDArray[np.float64],
     *,
     method: str,
     top_k: int,
     temperature: float | None = None,
-    loss: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None = None,
+    loss: Loss | None = None,
 ) -> Combined:
     """Deduplicate, keep the ``top_k`` lowest, weigh them by ``method`` and average.
 
-    ``loss(rows)`` gives each kept row's training loss; it is called only
-    for ``method="fit"``.
+    ``gradients`` are the rows' dual gradients; ``loss(rows, gradients)``
+    gives each kept row's training loss; it is called only for ``method="fit"``.
 
     Examples
     --------
     >>> rows = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
-    >>> combine_solutions(rows, np.array([2.0, 1.0, 0.5]), method="mean", top_k=5).average.tolist()
+    >>> combine_solutions(rows, np.array([2.0, 1.0, 0.5]), rows, method="mean", top_k=5
+    ...                   ).average.tolist()
     [0.5, 0.5]
     """
-    kept, kept_energies = unique_lowest(np.asarray(coefficients), np.asarray(energies), top_k)
-    losses = loss(kept) if method == "fit" and loss is not None else None
+    coefficients, gradients = np.asarray(coefficients), np.asarray(gradients)
+    keep = unique_lowest(coefficients, np.asarray(energies), top_k)
+    kept, kept_gradients = coefficients[keep], gradients[keep]
+    losses = loss(kept, kept_gradients) if method == "fit" and loss is not None else None
+    kept_energies = np.asarray(energies)[keep]
     weights = solution_weights(method, kept_energies, fit_losses=losses, temperature=temperature)
-    return Combined(kept, kept_energies, weights, weights @ kept)
+    return Combined(kept, kept_energies, weights, weights @ kept, weights @ kept_gradients)

@@ -21,8 +21,7 @@ from qml._docs import (
     fill,
 )
 from qml._hygiene import fit_or_clean
-from qml._intercept import gradient_intercept, svc_intercepts
-from qubo import svc_kernel_dual, svc_program
+from qubo import Dual, svc_dual
 
 
 class QSVC(ClassifierMixin, QuantumSVMBase):
@@ -254,34 +253,13 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         for all classes: a quantum kernel then simulates each point once, not
         once per pair it belongs to.
         """
-        dual = svc_kernel_dual(signs, C=self.C)
-        program = lambda K: svc_program(K, signs, C=self.C)  # noqa: E731
-        solution, K = self._solve(dual, X, program, rng, gram)
-        if K is None:
-            combined = self._combine(solution, loss=None)
-            intercept, has_free = gradient_intercept(
-                solution.gradient,
-                combined.average,
-                signs,
-                C=self.C,
-                atol=self._coefficient_precision(),
-            )
-        else:
-            combined = self._combine(solution, loss=lambda rows: self._hinge(K, signs, rows))
-            b, free = svc_intercepts(
-                K, signs, combined.average, C=self.C, atol=self._coefficient_precision()
-            )
-            intercept, has_free = float(b[0]), bool(free[0])
-        self._check_optimum(dual, combined.average, solution.gradient, K, "a QSVC solution")
-        if not has_free:
-            self._warn_no_free("a QSVC solution")
+        dual = svc_dual(signs, C=self.C)
+        solution = self._solve(dual, X, rng, gram)
+        loss = _training_hinge(dual, solution.tolerances.resolution)
+        combined, intercept = self._combine(
+            dual, solution, loss, ("a QSVC solution", "a QSVC solution")
+        )
         return combined.average * signs, intercept, (solution, combined)
-
-    def _hinge(self, K, signs, rows):
-        """Each solution's mean training hinge loss, for ``combine="fit"``."""
-        b, _ = svc_intercepts(K, signs, rows, C=self.C, atol=self._coefficient_precision())
-        margins = signs * ((rows * signs) @ K + b[:, None])
-        return np.maximum(0.0, 1.0 - margins).mean(axis=1)
 
     def _set_model(self, X, y_index, classes, coef_rows, intercepts) -> None:
         is_support = np.any(coef_rows != 0, axis=0)
@@ -352,3 +330,18 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
             return self.classes_[(decision[:, 0] > 0).astype(int)]
         votes = _ovr_decision_function(decision < 0, -decision, self.classes_.size)
         return self.classes_[np.argmax(votes, axis=1)]
+
+
+def _training_hinge(dual: Dual, resolution: float):
+    """Each solution's mean training hinge loss from its gradient, for ``combine="fit"``.
+
+    The gradient is ``G_n = y_n (f_n - b) - 1``, so the margin ``y_n f_n`` is
+    ``G_n + 1 + y_n b``: no kernel evaluation.
+    """
+
+    def loss(rows, gradients):
+        intercepts, _ = dual.intercept(rows, gradients, resolution)
+        margins = gradients + 1.0 + dual.signs * intercepts[:, None]
+        return np.maximum(0.0, 1.0 - margins).mean(axis=1)
+
+    return loss

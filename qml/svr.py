@@ -19,8 +19,7 @@ from qml._docs import (
     fill,
 )
 from qml._hygiene import fit_or_clean
-from qml._intercept import gradient_intercept, svr_intercepts
-from qubo import split_svr_coefficients, svr_kernel_dual, svr_program
+from qubo import Dual, split_svr_coefficients, svr_dual
 
 
 class QSVR(RegressorMixin, QuantumSVMBase):
@@ -237,52 +236,18 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         self._check_n_samples(X.shape[0])
         self._resolve_kernel(X, y)
         self._diagnose_kernel(X)
-        dual = svr_kernel_dual(y, C=self.C, epsilon=self.epsilon)
-
-        def whole_program(K):
-            return svr_program(
-                K, y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
-            )
-
-        solution, K = self._solve(dual, X, whole_program, self._rng())
-        if K is None:
-            combined = self._combine(solution, loss=None)
-            intercept, has_free = gradient_intercept(
-                solution.gradient,
-                combined.average,
-                dual.signs,
-                C=self.C,
-                atol=self._coefficient_precision(),
-            )
-        else:
-            combined = self._combine(solution, loss=lambda rows: self._training_mse(K, y, rows))
-            alpha, star = split_svr_coefficients(combined.average)
-            b, free = svr_intercepts(
-                K,
-                y,
-                alpha,
-                star,
-                C=self.C,
-                epsilon=self.epsilon,
-                atol=self._coefficient_precision(),
-            )
-            intercept, has_free = float(b[0]), bool(free[0])
-        self._check_optimum(dual, combined.average, solution.gradient, K, "QSVR's solution")
-        if not has_free:
-            self._warn_no_free("the combined QSVR solution")
+        dual = svr_dual(
+            y, C=self.C, epsilon=self.epsilon, complementarity=self.complementarity_penalty
+        )
+        solution = self._solve(dual, X, self._rng())
+        loss = _training_mse(dual, solution.tolerances.resolution, self.epsilon)
+        combined, intercept = self._combine(
+            dual, solution, loss, ("QSVR's solution", "the combined QSVR solution")
+        )
         alpha, star = split_svr_coefficients(combined.average)
         self._set_model(X, alpha - star, intercept)
         self._set_solutions([solution], [combined])
         return self
-
-    def _training_mse(self, K, y, rows):
-        """Each solution's training mean squared error, for ``combine="fit"``."""
-        alphas, stars = split_svr_coefficients(rows)
-        b, _ = svr_intercepts(
-            K, y, alphas, stars, C=self.C, epsilon=self.epsilon, atol=self._coefficient_precision()
-        )
-        residuals = y - ((alphas - stars) @ K + b[:, None])
-        return (residuals**2).mean(axis=1)
 
     def _set_model(self, X, beta, intercept: float) -> None:
         support = np.flatnonzero(beta)
@@ -313,3 +278,18 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         if self.support_.size == 0:
             return np.full(X.shape[0], self.intercept_[0])
         return self._test_kernel(X) @ self.dual_coef_[0] + self.intercept_[0]
+
+
+def _training_mse(dual: Dual, resolution: float, epsilon: float):
+    """Each solution's training mean squared error from its gradient, for ``combine="fit"``.
+
+    For ``alpha_n`` the gradient is ``G_n = f_n - b + epsilon - y_n``, so the
+    residual ``y_n - f_n`` is ``epsilon - G_n - b``: no kernel evaluation.
+    """
+
+    def loss(rows, gradients):
+        intercepts, _ = dual.intercept(rows, gradients, resolution)
+        residuals = epsilon - gradients[:, : rows.shape[1] // 2] - intercepts[:, None]
+        return (residuals**2).mean(axis=1)
+
+    return loss

@@ -1,26 +1,25 @@
-"""The QSVR/QSVC problem: duals, their bit encodings, their QUBOs and decoding (numpy, dimod)."""
+"""The QSVR/QSVC problem: the duals, their bit encodings, QUBOs and decoding (numpy, dimod)."""
 
-from qubo.box import BoxEncoding
+from qubo.box import BoxEncoding, nearest_index, table_bytes
 from qubo.decode import decode_sampleset, sample_bits
+from qubo.dual import BOUND_SLACK, KKT, Dual, active_set, svc_dual, svr_dual
 from qubo.encoding import Encoding
-from qubo.kernel_dual import KernelDual, svc_kernel_dual, svr_kernel_dual
-from qubo.program import DualProgram, active_set, svc_program, svr_program
-from qubo.svc import build_svc_qubo
-from qubo.svr import build_svr_qubo, split_svr_coefficients
+from qubo.single_shot import build_svc_qubo, build_svr_qubo, split_svr_coefficients
 
 __all__ = [
+    "BOUND_SLACK",
+    "KKT",
     "BoxEncoding",
-    "DualProgram",
+    "Dual",
     "Encoding",
-    "KernelDual",
     "active_set",
     "build_svc_qubo",
     "build_svr_qubo",
     "decode_sampleset",
+    "nearest_index",
     "sample_bits",
     "split_svr_coefficients",
-    "svc_kernel_dual",
-    "svc_program",
-    "svr_kernel_dual",
-    "svr_program",
+    "svc_dual",
+    "svr_dual",
+    "table_bytes",
 ]

@@ -6,6 +6,8 @@ import pytest
 from backends.kernels.quantum import QuantumKernel
 from backends.memory import MemoryLimitError, memory_limit
 from qml import QSVC, QSVR
+from training import TrainingData
+from training.guards import kernel_columns
 
 
 def test_a_qubo_over_the_limit_is_refused_with_size_limit_and_remedies(monkeypatch):
@@ -37,7 +39,8 @@ def test_a_decomposed_fit_is_guarded_by_its_cache_not_by_n_squared(monkeypatch):
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "40M")  # the guard counts the cache, not 3.2 GB of Gram
     model = QSVR(cache_size=10)
     model._resolve_kernel(X, None)
-    columns = model._kernel_columns(X, 88)
+    data = TrainingData(model.kernel_, X, name="rbf")
+    columns = kernel_columns(data, model._solve_settings(), 88, "QSVR")
     assert columns.nbytes <= 10 * 2**20 and columns.capacity == 10 * 2**20 // (8 * 20_000)
 
 

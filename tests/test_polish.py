@@ -12,7 +12,7 @@ from sklearn.svm import SVC, SVR
 from sklearn.utils._param_validation import InvalidParameterError
 
 from qml import QSVC, QSVR
-from qubo import DualProgram, svc_program, svr_program
+from qubo import Dual, svc_dual, svr_dual
 from training.polish import polish
 
 
@@ -47,30 +47,30 @@ def test_svr_polish_from_a_nearby_point_is_libsvms_optimum(rng, kernel):
     """Linear: 30 points in 10 dimensions, a singular Gram matrix (many optima of alpha)."""
     X, y = diabetes_subset(30)
     K = rbf_kernel(X, gamma=0.1) if kernel == "rbf" else linear_kernel(X)
-    program = svr_program(K, y, C=1.0, epsilon=0.1)
+    dual = svr_dual(y, C=1.0, epsilon=0.1).dense(K)
     exact, intercept = _libsvm_svr(K, y, 1.0, 0.1)
-    polished = polish(program, _near(exact, 1.0, rng), atol=1e-3)
+    polished = polish(dual, _near(exact, 1.0, rng), resolution=1e-3)
     assert polished.optimal(tol=1e-3)
     np.testing.assert_allclose(
-        program.objective(polished.coefficients), program.objective(exact), rtol=1e-9
+        dual.objective(polished.coefficients), dual.objective(exact), rtol=1e-9
     )
-    np.testing.assert_allclose(program.violation(polished.coefficients), 0.0, atol=1e-10)
+    np.testing.assert_allclose(dual.violation(polished.coefficients), 0.0, atol=1e-10)
     # A free alpha_n has (K beta)_n + eps - y_n + mu = 0 and f(x_n) = y_n - eps: mu is the bias.
     np.testing.assert_allclose(polished.multiplier, intercept, atol=1e-6)
-    assert polished.kkt_violation < 1e-8
+    assert polished.residual < 1e-8
 
 
 def test_svc_polish_from_a_nearby_point_is_libsvms_optimum(rng):
     X, signs = _breast_cancer(40)
     K = rbf_kernel(X, gamma=0.03)
-    program = svc_program(K, signs, C=1.0)
+    dual = svc_dual(signs, C=1.0).dense(K)
     exact, intercept = _libsvm_svc(K, signs, 1.0)
-    polished = polish(program, _near(exact, 1.0, rng), atol=1e-3)
+    polished = polish(dual, _near(exact, 1.0, rng), resolution=1e-3)
     assert polished.optimal(tol=1e-3)
     # libsvm's own answer at tol=1e-12 still carries ~1e-7 of shrinking and round-off.
     np.testing.assert_allclose(polished.coefficients, exact, atol=1e-6)
     np.testing.assert_allclose(
-        program.objective(polished.coefficients), program.objective(exact), rtol=1e-10
+        dual.objective(polished.coefficients), dual.objective(exact), rtol=1e-10
     )
     np.testing.assert_allclose(polished.multiplier, intercept, atol=1e-6)
 
@@ -79,41 +79,41 @@ def test_a_wrong_active_set_is_refused():
     """A free support vector put at 0 leaves a gradient pointing into the box."""
     X, y = diabetes_subset(30)
     K = rbf_kernel(X, gamma=0.1)
-    program = svr_program(K, y, C=1.0, epsilon=0.1)
+    dual = svr_dual(y, C=1.0, epsilon=0.1).dense(K)
     exact, _ = _libsvm_svr(K, y, 1.0, 0.1)
     free = np.flatnonzero((exact > 1e-3) & (exact < 1.0 - 1e-3))
     wrong = exact.copy()
     wrong[free[0]] = 0.0
-    polished = polish(program, wrong, atol=1e-3)
+    polished = polish(dual, wrong, resolution=1e-3)
     assert not polished.optimal(tol=1e-3)
-    assert polished.kkt_violation > 1e-3
+    assert polished.residual > 1e-3
 
 
 def test_no_free_coefficient_is_nothing_to_polish():
-    program = svc_program(np.eye(2), np.array([1.0, -1.0]), C=1.0)
-    assert polish(program, [0.0, 0.0], atol=1e-3) is None
+    dual = svc_dual(np.array([1.0, -1.0]), C=1.0).dense(np.eye(2))
+    assert polish(dual, [0.0, 0.0], resolution=1e-3) is None
 
 
 def test_canonical_keeps_the_model_and_lowers_the_objective(rng):
     n = 6
     K = rbf_kernel(rng.normal(size=(n, 2)))
-    program = svr_program(K, rng.normal(size=n), C=2.0, epsilon=0.25)
+    dual = svr_dual(rng.normal(size=n), C=2.0, epsilon=0.25).dense(K)
     a = rng.uniform(0, 2.0, size=2 * n)
-    reduced = program.canonical(a)
+    reduced = dual.canonical(a)
     np.testing.assert_allclose(reduced[:n] - reduced[n:], a[:n] - a[n:])
     assert np.all(np.minimum(reduced[:n], reduced[n:]) == 0.0)
     common = np.minimum(a[:n], a[n:]).sum()
     np.testing.assert_allclose(
-        program.objective(a) - program.objective(reduced), 2 * 0.25 * common, rtol=1e-10
+        dual.objective(a) - dual.objective(reduced), 2 * 0.25 * common, rtol=1e-10
     )
-    unpaired = svc_program(K, np.sign(rng.normal(size=n)), C=1.0)
+    unpaired = svc_dual(np.sign(rng.normal(size=n)), C=1.0).dense(K)
     np.testing.assert_array_equal(unpaired.canonical(a[:n]), a[:n])
 
 
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 10))
-def test_polish_from_scipys_solution_of_a_random_program_is_its_optimum(seed, n):
-    """Random convex programs, solved independently by scipy's SLSQP; polish from there.
+def test_polish_from_scipys_solution_of_a_random_dual_is_its_optimum(seed, n):
+    """Random convex duals, solved independently by scipy's SLSQP; polish from there.
 
     The polished point is feasible, meets the KKT conditions, and is no
     higher than SLSQP's answer (which it refines to machine precision).
@@ -121,24 +121,24 @@ def test_polish_from_scipys_solution_of_a_random_program_is_its_optimum(seed, n)
     rng = np.random.default_rng(seed)
     A = rng.normal(size=(n, n))
     g = np.where(rng.uniform(size=n) < 0.5, -1.0, 1.0)
-    program = DualProgram(A @ A.T + 0.1 * np.eye(n), rng.normal(size=n) * 3, g, C=1.0)
+    dual = Dual(np.arange(n), g, rng.normal(size=n) * 3, C=1.0, hessian=A @ A.T + 0.1 * np.eye(n))
     reference = minimize(
-        program.objective,
+        dual.objective,
         np.zeros(n),
-        jac=lambda a: program.hessian @ a + program.linear,
+        jac=lambda a: dual.hessian @ a + dual.linear,
         bounds=[(0.0, 1.0)] * n,
         constraints=[{"type": "eq", "fun": lambda a: g @ a, "jac": lambda a: g}],
         method="SLSQP",
         options={"ftol": 1e-14, "maxiter": 500},
     )
     assume(reference.success)
-    polished = polish(program, reference.x, atol=1e-6)
+    polished = polish(dual, reference.x, resolution=1e-6)
     assume(polished is not None)  # no free coefficient: nothing to polish
     assert polished.optimal(tol=1e-6)
     x = polished.coefficients
     assert np.all((x >= 0) & (x <= 1.0))
-    assert abs(program.violation(x)) < 1e-9
-    assert program.objective(x) <= program.objective(reference.x) + 1e-9
+    assert abs(dual.violation(x)) < 1e-9
+    assert dual.objective(x) <= dual.objective(reference.x) + 1e-9
     np.testing.assert_allclose(x, reference.x, atol=1e-4)
 
 
@@ -152,10 +152,10 @@ def test_default_qsvr_fit_is_libsvms_model(rng):
     assert model.n_iter_[0] < 20
     np.testing.assert_allclose(model.predict(X), reference.predict(X), atol=1e-7)
     # the trace's last round reports the optimum itself, not the round's sample
-    program = svr_program(rbf_kernel(X, gamma=0.1), y, C=1.0, epsilon=0.1)
+    dual = svr_dual(y, C=1.0, epsilon=0.1).dense(rbf_kernel(X, gamma=0.1))
     beta = np.zeros(len(y))
     beta[reference.support_] = reference.dual_coef_[0]
-    optimum = program.objective(np.r_[beta.clip(0), (-beta).clip(0)])
+    optimum = dual.objective(np.r_[beta.clip(0), (-beta).clip(0)])
     np.testing.assert_allclose(model.trace_[0]["dual_objective"][-1], optimum, rtol=1e-9)
     assert abs(model.trace_[0]["constraint_violation"][-1]) < 1e-10
     unpolished = QSVR(C=1.0, epsilon=0.1, gamma=0.1, polish=False, random_state=0).fit(X, y)
@@ -196,14 +196,17 @@ def test_multiclass_qsvc_polishes_every_pair_to_libsvms_model():
 
 
 def test_restore_equality_shifts_only_free_coefficients_and_refuses_to_leave_the_box():
-    from qubo.program import DualProgram
     from training.polish import restore_equality
 
-    program = DualProgram(np.eye(4), np.zeros(4), np.array([1.0, -1.0, 1.0, -1.0]), C=1.0)
+    dual = Dual(
+        np.arange(4), np.array([1.0, -1.0, 1.0, -1.0]), np.zeros(4), C=1.0, hessian=np.eye(4)
+    )
     a = np.array([0.5, 0.6, 0.0, 0.0])  # h = -0.1: the free pair absorbs it
-    restored = restore_equality(program, a, atol=1e-3)
-    assert program.violation(restored) == pytest.approx(0.0, abs=1e-15)
+    restored = restore_equality(dual, a, resolution=1e-3)
+    assert dual.violation(restored) == pytest.approx(0.0, abs=1e-15)
     np.testing.assert_allclose(restored, [0.55, 0.55, 0.0, 0.0], atol=1e-15)
     leaving = np.array([0.5, 0.3, 0.0, 1.0])  # h = -0.8: a free coefficient would go below 0
-    assert restore_equality(program, leaving, atol=1e-3) is None
-    assert restore_equality(program, np.array([0.0, 1.0, 1.0, 0.0]), atol=1e-3) is None  # none free
+    assert restore_equality(dual, leaving, resolution=1e-3) is None
+    assert (
+        restore_equality(dual, np.array([0.0, 1.0, 1.0, 0.0]), resolution=1e-3) is None
+    )  # none free

@@ -17,7 +17,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from qml import QSVC, QSVR, PartitionEnsembleRegressor
 from qubo import (
     BoxEncoding,
-    DualProgram,
+    Dual,
     Encoding,
     build_svc_qubo,
     build_svr_qubo,
@@ -71,14 +71,14 @@ def test_box_qubo_energy_is_the_augmented_svc_dual(rng):
 def test_every_round_of_a_fit_builds_the_augmented_dual(rng, monkeypatch):
     """Record each round's box, multiplier and BQM during a real fit, then check its energy."""
     rounds = []
-    original = DualProgram.qubo
+    original = Dual.qubo
 
     def recording(self, box, *, penalty, multiplier=0.0):
         bqm = original(self, box, penalty=penalty, multiplier=multiplier)
         rounds.append((box, penalty, multiplier, bqm))
         return bqm
 
-    monkeypatch.setattr(DualProgram, "qubo", recording)
+    monkeypatch.setattr(Dual, "qubo", recording)
     X, y = diabetes_subset(12)
     model = QSVR(
         C=1.5, epsilon=0.05, gamma=0.2, complementarity_penalty=0.3, polish=False, random_state=0
@@ -289,7 +289,8 @@ def test_next_box_reaches_farther_in_the_direction_of_the_last_move():
 
 def _random_program(rng, n, C=2.0):
     A = rng.normal(size=(n, n))
-    return DualProgram(A @ A.T + 0.1 * np.eye(n), rng.normal(size=n), rng.normal(size=n), C)
+    linear, constraint = rng.normal(size=n), rng.normal(size=n)
+    return Dual(np.arange(n), constraint, linear, C, hessian=A @ A.T + 0.1 * np.eye(n))
 
 
 def test_line_search_is_the_exact_minimiser_along_the_line_in_the_box(rng):
@@ -316,7 +317,7 @@ def test_subspace_search_is_exact_inside_the_box_and_never_worse(rng):
     wide = _random_program(rng, n, C=100.0)
     # the dual's minimiser near the middle of a wide box: the span's minimiser lies inside
     linear = -wide.hessian @ rng.uniform(45, 55, size=n)
-    program = DualProgram(wide.hessian, linear, wide.constraint, 100.0)
+    program = Dual(np.arange(n), wide.signs, linear, 100.0, hessian=wide.hessian)
     start, D = rng.uniform(45, 55, size=n), rng.normal(size=(n, 3))
     found = subspace_search(program, start, D, penalty=0.0, passes=1)
     M = program.hessian

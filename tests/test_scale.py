@@ -94,13 +94,13 @@ def test_a_model_far_from_the_optimum_warns_with_its_gap_and_violation():
 
 def test_tolerances_follow_the_dual_scale():
     base = Tolerances.of(1e-3, C=1.0, gradient=1.0, curvature=1.0)
-    assert (base.kkt, base.coefficient, base.reach, base.penalty_unit) == (1e-3, 1e-3, 1.0, 1.0)
+    assert (base.kkt, base.resolution, base.reach, base.penalty_unit) == (1e-3, 1e-3, 1.0, 1.0)
     large_C = Tolerances.of(1e-3, C=1e4, gradient=1.0, curvature=1.0)
-    assert large_C.coefficient == pytest.approx(1e-3)  # not tol * C = 10
+    assert large_C.resolution == pytest.approx(1e-3)  # not tol * C = 10
     assert large_C.reach == pytest.approx(4.0)
     small_y = Tolerances.of(1e-3, C=1.0, gradient=1e-6, curvature=1.0)
     assert small_y.kkt == pytest.approx(1e-9)
-    assert small_y.coefficient == pytest.approx(1e-9)
+    assert small_y.resolution == pytest.approx(1e-9)
     small_C = Tolerances.of(1e-3, C=1e-3, gradient=1.0, curvature=1.0)
     assert small_C.penalty_unit == pytest.approx(1e3)
 

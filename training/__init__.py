@@ -1,13 +1,18 @@
 """The training algorithm: working sets, refinement rounds, trust region, polish and searches.
 
-It sits between the estimators (``qml``) and the problem (``qubo``) and
-its solvers (``backends``): given a dual, it decides which QUBOs to send
-to the backend and turns the answers into the dual's solution.
+It sits between the estimators (above) and the problem (``qubo``) and its
+solvers (``backends``): given one :class:`TrainingRequest`, :func:`solve`
+decides which QUBOs to send to the backend and returns the dual's solution
+with its intercept and certificate (:class:`DualSolution`).
 
+- :mod:`training.solve`: the entry point; whole or decomposed;
+- :mod:`training.settings`: the request and its settings;
+- :mod:`training.solution`: the result type;
 - :mod:`training.working_sets`: decomposition of a large dual into
   working sets whose QUBOs fit one backend call;
 - :mod:`training.columns`: kernel columns on demand, in a bounded cache;
-- :mod:`training.rounds`: successive approximation of one program by
+- :mod:`training.guards`: the memory a solve will hold, checked first;
+- :mod:`training.rounds`: successive approximation of one dual by
   same-size QUBOs;
 - :mod:`training.trust_region`: the boxes between rounds;
 - :mod:`training.searches`: exact line and subspace searches along the
@@ -15,22 +20,16 @@ to the backend and turns the answers into the dual's solution.
 - :mod:`training.polish`: the KKT solve on an annealer's active set;
 - :mod:`training.sampler`: one sampler session per fit;
 - :mod:`training.tolerances`: ``tol`` at the dual's own scale;
-- :mod:`training.certificate`: a solution's KKT violation and gap bound;
-- :mod:`training.solve`: the entry points and their result type.
+- :mod:`training.certificate`: a solution's KKT violation and gap bound.
 """
 
+from training._warnings import warn_at_caller
 from training.certificate import Certificate, certify
 from training.columns import KernelColumnError, KernelColumns
-from training.sampler import BackendFallbackWarning, SamplerSession
-from training.settings import SolveSettings
-from training.solve import (
-    SA_WHOLE_LIMIT,
-    SA_WORKING_SET,
-    QuboSolution,
-    resolve_working_set_size,
-    solve_decomposed,
-    solve_program,
-)
+from training.sampler import BackendFallbackWarning
+from training.settings import SolveSettings, TrainingData, TrainingRequest
+from training.solution import DualSolution
+from training.solve import SA_WHOLE_LIMIT, SA_WORKING_SET, solve
 from training.tolerances import Tolerances
 
 __all__ = [
@@ -38,14 +37,14 @@ __all__ = [
     "SA_WORKING_SET",
     "BackendFallbackWarning",
     "Certificate",
+    "DualSolution",
     "KernelColumnError",
     "KernelColumns",
-    "QuboSolution",
-    "SamplerSession",
     "SolveSettings",
     "Tolerances",
+    "TrainingData",
+    "TrainingRequest",
     "certify",
-    "resolve_working_set_size",
-    "solve_decomposed",
-    "solve_program",
+    "solve",
+    "warn_at_caller",
 ]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from qubo import KernelDual
-from training.working_sets import kkt_gap
+from qubo import Dual
+from training.tolerances import Tolerances
 
 __all__ = ["Certificate", "certify"]
 
@@ -46,6 +46,27 @@ class Certificate:
     objective: float
     equality_violation: float
 
+    def meets(self, tolerances: Tolerances, C: float) -> bool:
+        """Whether this is libsvm's optimum to ``tol``: KKT condition or gap, and the equality.
+
+        Either libsvm's condition holds at the dual's scale, or the certified
+        gap is within ``tol`` of the objective; and ``|s^T z|`` is within the
+        coefficients' resolution (or round-off, ``1e-12 C``).
+        """
+        kkt = self.kkt_violation <= tolerances.kkt * (1 + 1e-9)
+        gap = self.gap_bound <= tolerances.objective(self.objective)
+        equality = self.equality_violation <= max(tolerances.resolution, 1e-12 * C)
+        return (kkt or gap) and equality
+
+    def describe(self, tolerances: Tolerances) -> str:
+        """How far from the optimum, in words, for a warning."""
+        return (
+            f"its largest KKT violation is {self.kkt_violation:.3g} (allowed "
+            f"{tolerances.kkt:.3g} at this dual's scale), its dual objective is at most "
+            f"{self.gap_bound:.3g} ({self.relative_gap:.2%}) above the optimum, and |sum of "
+            f"signed coefficients| is {self.equality_violation:.3g}"
+        )
+
     @property
     def relative_gap(self) -> float:
         """``gap_bound / |f(z)|`` (inf when ``f(z)`` is 0 and the bound is not)."""
@@ -54,28 +75,27 @@ class Certificate:
         return self.gap_bound / abs(self.objective)
 
 
-def certify(dual: KernelDual, z: NDArray[np.float64], gradient: NDArray[np.float64]) -> Certificate:
+def certify(dual: Dual, z: NDArray[np.float64], gradient: NDArray[np.float64]) -> Certificate:
     """The certificate of ``z`` with gradient ``G = Q z + p`` (see the module's docstring).
 
     Examples
     --------
-    >>> from qubo import svc_kernel_dual
-    >>> dual = svc_kernel_dual([1.0, -1.0], C=10.0)
-    >>> K = np.eye(2)
+    >>> from qubo import svc_dual
+    >>> dual = svc_dual([1.0, -1.0], C=10.0).dense(np.eye(2))
     >>> z = np.array([1.0, 1.0])  # the optimum: alpha = 1, b = 0
-    >>> gradient = dual.program(K).hessian @ z + dual.linear
+    >>> gradient = dual.dual_gradient(z)
     >>> certify(dual, z, gradient).gap_bound
     0.0
     """
     z, gradient = np.asarray(z, dtype=float), np.asarray(gradient, dtype=float)
-    kkt, v, _, _ = kkt_gap(dual, z, gradient)  # libsvm's rule, as the working sets read it
+    kkt, v, _, _ = dual.kkt(z, gradient)  # libsvm's rule, as the working sets read it
     b = _best_intercept(v, dual.signs)
     shifted = gradient + b * dual.signs
     bound = float(gradient @ z - dual.C * np.minimum(0.0, shifted).sum())
     return Certificate(
         kkt_violation=kkt,
         gap_bound=max(bound, 0.0),
-        objective=dual.objective(z, gradient),
+        objective=float(dual.objective(z, gradient)),
         equality_violation=abs(float(dual.signs @ z)),
     )
 

@@ -6,12 +6,12 @@ quadratic program. Given that active set, the optimum is the solution of
 one linear system, the KKT conditions of the equality-constrained problem
 on the free coefficients::
 
-    [ M_FF  g_F ] [ a_F ]   [ -(c_F + M_FB a_B) ]
-    [ g_F^T  0  ] [  mu ] = [ -g_B^T a_B         ]
+    [ Q_FF  s_F ] [ z_F ]   [ -(p_F + Q_FB z_B) ]
+    [ s_F^T  0  ] [  mu ] = [ t - s_B^T z_B      ]
 
-with every bound coefficient ``a_B`` at 0 or C. The result is the optimum
-exactly when it is feasible (``0 <= a_F <= C``) and the multipliers of the
-bounds have the right signs (``M a + c + mu g`` non-negative at 0,
+with every bound coefficient ``z_B`` at 0 or C. The result is the optimum
+exactly when it is feasible (``0 <= z_F <= C``) and the multipliers of the
+bounds have the right signs (``Q z + p + mu s`` non-negative at 0,
 non-positive at C). Both are checked on the whole gradient, recomputed,
 to the tolerance libsvm's stopping condition uses (its ``tol``, on the
 same gradient). One solve, no active-set iterations: when the
@@ -30,15 +30,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.program import DualProgram, active_set
+from qubo import Dual, active_set
 
 #: Singular values of the KKT system below this fraction of the largest
 #: count as zero (see :func:`_stationary_point`).
 _RCOND = 1e-10
-
-#: Coefficients this fraction of C outside [0, C] are clipped, not rejected:
-#: round-off of the solve.
-_ROUNDOFF = 1e-9
 
 
 @dataclass(frozen=True)
@@ -46,33 +42,35 @@ class Polished:
     """The stationary point on an active set, clipped to ``[0, C]``, and its multiplier ``mu``.
 
     ``feasible`` says whether it lay in ``[0, C]`` before clipping;
-    ``kkt_violation`` is the largest KKT violation of the clipped point
-    (:func:`kkt_violation`, 0 at the exact optimum).
+    ``residual`` is the largest gradient residual of the clipped point's KKT
+    conditions (:func:`kkt_residual`, 0 at the exact optimum); it is not
+    libsvm's maximal violating pair (:meth:`qubo.Dual.kkt`).
     """
 
     coefficients: NDArray[np.float64]
     multiplier: float
     feasible: bool
-    kkt_violation: float
+    residual: float
 
     def optimal(self, tol: float) -> bool:
         """Whether this is the optimum to libsvm's tolerance ``tol``."""
-        return self.feasible and self.kkt_violation <= tol
+        return self.feasible and self.residual <= tol
 
 
-def polish(program: DualProgram, coefficients: ArrayLike, *, atol: float) -> Polished | None:
+def polish(dual: Dual, coefficients: ArrayLike, *, resolution: float) -> Polished | None:
     """The stationary point on the active set of ``coefficients``: the optimum if that set is right.
 
     Parameters
     ----------
-    program : DualProgram
-        The dual.
+    dual : Dual
+        The dual, dense (its ``hessian`` known).
     coefficients : array-like of shape (n_coefficients,)
-        An approximate solution; a coefficient within ``atol`` of 0 or C is
-        taken to sit on that bound, every other one to be free (SVR pairs
-        are first reduced to ``alpha * alpha* = 0``, :meth:`DualProgram.canonical`).
-    atol : float
-        How close to a bound a coefficient counts as on it.
+        An approximate solution; a coefficient within ``resolution`` of 0 or
+        C is taken to sit on that bound, every other one to be free (SVR
+        pairs are first reduced to ``alpha * alpha* = 0``, :meth:`Dual.canonical`).
+    resolution : float
+        How finely the coefficients are resolved
+        (:attr:`training.tolerances.Tolerances.resolution`).
 
     Returns
     -------
@@ -82,74 +80,76 @@ def polish(program: DualProgram, coefficients: ArrayLike, *, atol: float) -> Pol
 
     Examples
     --------
-    >>> program = DualProgram(np.eye(2), np.array([-1.0, -3.0]), np.array([1.0, -1.0]), C=5.0)
-    >>> right = polish(program, [1.9, 1.9], atol=1e-3)
+    >>> dual = Dual(np.arange(2), np.array([1.0, -1.0]), np.array([-1.0, -3.0]), C=5.0,
+    ...             hessian=np.eye(2))
+    >>> right = polish(dual, [1.9, 1.9], resolution=1e-3)
     >>> right.coefficients.tolist(), right.optimal(tol=1e-3)
     ([2.0, 2.0], True)
-    >>> polish(program, [0.0, 1.9], atol=1e-3).optimal(tol=1e-3)
+    >>> polish(dual, [0.0, 1.9], resolution=1e-3).optimal(tol=1e-3)
     False
     """
-    a = program.canonical(coefficients)
-    C = program.C
-    at_zero, at_upper, is_free = active_set(a, C, atol)
+    a = dual.canonical(coefficients)
+    C = dual.C
+    at_zero, at_upper, is_free = active_set(a, C, resolution)
     bound = ~is_free
     free = np.flatnonzero(is_free)
     if free.size == 0:  # mu is then only bracketed, not determined: nothing to polish
         return None
     x = np.where(at_upper, C, np.where(at_zero, 0.0, a))
-    x[free], mu = _stationary_point(program, x, free, bound)
-    slack = _ROUNDOFF * C
+    x[free], mu = _stationary_point(dual, x, free, bound)
+    slack = dual.bound_slack  # round-off of the solve: clipped, not rejected
     feasible = bool(np.all((x[free] >= -slack) & (x[free] <= C + slack)))
     x = np.clip(x, 0.0, C)
     return Polished(
         coefficients=x,
         multiplier=float(mu),
         feasible=feasible,
-        kkt_violation=kkt_violation(program, x, mu, bound),
+        residual=kkt_residual(dual, x, mu, bound),
     )
 
 
 def restore_equality(
-    program: DualProgram, coefficients: ArrayLike, *, atol: float
+    dual: Dual, coefficients: ArrayLike, *, resolution: float
 ) -> NDArray[np.float64] | None:
-    """``coefficients`` with the equality ``g^T a = t`` met exactly, by shifting the free ones.
+    """``coefficients`` with the equality ``s^T z = t`` met exactly, by shifting the free ones.
 
     Once the rounds' boxes are as narrow as the coefficients' precision,
     what is left of ``h`` is the grid's rounding: every coefficient sits on
     one of a few levels, and their errors add up to about ``sqrt(n)`` level
     spacings, so a 200-coefficient dual waited up to 100 rounds for a lucky
-    draw. The free coefficients (those farther than ``atol`` from a bound)
-    absorb ``h`` along ``g``, each by ``|h| / |F|``: the closest point on the
+    draw. The free coefficients (those farther than ``resolution`` from a
+    bound) absorb ``h`` along ``s``, each by ``|h| / |F|``: the closest point on the
     equality that keeps the active set. None when that shift would leave
     ``[0, C]`` (the active set would change) or no coefficient is free.
 
     Examples
     --------
-    >>> program = DualProgram(np.eye(3), np.zeros(3), np.array([1.0, -1.0, 1.0]), C=1.0)
-    >>> restore_equality(program, [0.5, 0.7, 0.0], atol=1e-3).tolist()
+    >>> dual = Dual(np.arange(3), np.array([1.0, -1.0, 1.0]), np.zeros(3), C=1.0,
+    ...             hessian=np.eye(3))
+    >>> restore_equality(dual, [0.5, 0.7, 0.0], resolution=1e-3).tolist()
     [0.6, 0.6, 0.0]
     """
     a = np.array(coefficients, dtype=float)
-    free = active_set(a, program.C, atol)[2]
-    g = program.constraint[free]
+    free = active_set(a, dual.C, resolution)[2]
+    s = dual.signs[free]
     if not free.any():
         return None
-    a[free] -= program.violation(a) / (g @ g) * g
-    inside = np.all((a[free] >= 0.0) & (a[free] <= program.C))
+    a[free] -= dual.violation(a) / (s @ s) * s
+    inside = np.all((a[free] >= 0.0) & (a[free] <= dual.C))
     return a if inside else None
 
 
-def kkt_violation(
-    program: DualProgram, coefficients: NDArray[np.float64], mu: float, bound: NDArray[np.bool_]
+def kkt_residual(
+    dual: Dual, coefficients: NDArray[np.float64], mu: float, bound: NDArray[np.bool_]
 ) -> float:
-    """The largest KKT violation: a free coefficient's gradient, a bound one's pointing inwards."""
-    gradient = program.gradient(coefficients, multiplier=mu)
+    """The largest KKT residual: a free coefficient's gradient, a bound one's pointing inwards."""
+    gradient = dual.gradient(coefficients, multiplier=mu)
     inward = np.where(coefficients <= 0.0, -gradient, gradient)
     return float(np.max(np.where(bound, inward, np.abs(gradient)), initial=0.0))
 
 
 def _stationary_point(
-    program: DualProgram,
+    dual: Dual,
     x: NDArray[np.float64],
     free: NDArray[np.intp],
     bound: NDArray[np.bool_],
@@ -163,15 +163,15 @@ def _stationary_point(
     sense with singular values below ``_RCOND`` of the largest cut off, so
     that directions the dual cannot tell apart keep the annealer's values.
     """
-    M, g = program.hessian, program.constraint
+    M, g = dual.hessian, dual.signs
     system = np.empty((free.size + 1, free.size + 1))
     system[:-1, :-1] = M[np.ix_(free, free)]
     system[:-1, -1] = g[free]
     system[-1, :-1] = g[free]
     system[-1, -1] = 0.0
     rhs = np.empty(free.size + 1)
-    rhs[:-1] = -(program.linear[free] + M[np.ix_(free, np.flatnonzero(bound))] @ x[bound])
-    rhs[-1] = program.target - g[bound] @ x[bound]
+    rhs[:-1] = -(dual.linear[free] + M[np.ix_(free, np.flatnonzero(bound))] @ x[bound])
+    rhs[-1] = dual.target - g[bound] @ x[bound]
     start = np.append(x[free], 0.0)
     step = np.linalg.lstsq(system, rhs - system @ start, rcond=_RCOND)[0]
     solution = start + step

@@ -17,7 +17,7 @@ import dimod
 import numpy as np
 from numpy.typing import NDArray
 
-from qubo import BoxEncoding, DualProgram, Encoding, decode_sampleset
+from qubo import BoxEncoding, Dual, Encoding, decode_sampleset
 from training.polish import Polished, polish, restore_equality
 from training.searches import line_search, subspace_search
 from training.settings import SolveSettings
@@ -85,7 +85,7 @@ class Refinement(Outcome):
     """The outcome of all rounds: the last round's kept solutions (``coefficients`` rows)."""
 
     energies: NDArray[np.float64] = field(default_factory=lambda: np.empty(0))
-    infos: list[dict] = field(default_factory=list)
+    info: dict = field(default_factory=dict)
     n_variables: int = 0
 
 
@@ -118,24 +118,7 @@ class _Round:
         return self.rows[0]
 
 
-def program_tolerances(program: DualProgram, settings: SolveSettings) -> Tolerances:
-    """The settings' tolerances, or those of ``program`` itself when the settings hold none."""
-    if settings.tolerances is not None:
-        return settings.tolerances
-    return _tolerances_at(program, settings.tol, program.linear)
-
-
-def _tolerances_at(program: DualProgram, tol: float, gradient: NDArray[np.float64]) -> Tolerances:
-    """The tolerances of ``program`` read at ``gradient`` (its linear term: at 0)."""
-    return Tolerances.of(
-        tol,
-        C=program.C,
-        gradient=Tolerances.gradient_scale(program.constraint, gradient),
-        curvature=float(np.diagonal(program.hessian).max(initial=0.0)),
-    )
-
-
-def _penalty_unit(program: DualProgram, tolerances: Tolerances, start: Start | None) -> float:
+def _penalty_unit(dual: Dual, tolerances: Tolerances, start: Start | None) -> float:
     """The penalty's unit: the whole dual's, or a working set's own at its start.
 
     A working set's linear term is the gradient it starts from, whose
@@ -146,8 +129,9 @@ def _penalty_unit(program: DualProgram, tolerances: Tolerances, start: Start | N
     """
     if start is None:
         return tolerances.penalty_unit
-    gradient = program.hessian @ start.coefficients + program.linear
-    own = _tolerances_at(program, tolerances.tol, gradient)
+    gradient = dual.hessian @ start.coefficients + dual.linear
+    curvature = float(np.diagonal(dual.hessian).max(initial=0.0))
+    own = Tolerances.at(tolerances.tol, dual, gradient, curvature)
     return min(own.penalty_unit, tolerances.penalty_unit)
 
 
@@ -161,7 +145,7 @@ class Start:
     the first QUBO already leans the right way; ``kkt_tol`` is the
     tolerance at which a polished round ends the rounds: a working set may
     be solved more loosely than the fit's ``tol``, while the coefficients'
-    precision, the boxes and the equality keep the fit's.
+    resolution, the boxes and the equality keep the fit's.
     """
 
     coefficients: NDArray[np.float64]
@@ -174,10 +158,11 @@ _SHRINK = 0.25
 
 
 def refine(
-    program: DualProgram,
+    dual: Dual,
     encoding: Encoding,
     solve_round: SampleQubo,
     settings: SolveSettings,
+    tolerances: Tolerances,
     start: Start | None = None,
 ) -> Refinement:
     """Run up to ``max_iter`` rounds; stop once the boxes, the objective and ``h`` settle.
@@ -185,7 +170,7 @@ def refine(
     Convergence: the widest box is below the coefficients' tolerance, the
     dual objective changed by at most ``tol`` relatively in the last round and
     the constraint violation ``|h|`` is below ``_FEASIBLE`` times the
-    coefficients' tolerance (all at the dual's scale: :class:`Tolerances`), or
+    coefficients' resolution (all at the dual's scale: ``tolerances``), or
     is only the grid's rounding, which the free coefficients then absorb
     (:func:`training.polish.restore_equality`). Every round keeps the
     best of its own samples and of the warm start, so a noisy sampler never
@@ -195,39 +180,38 @@ def refine(
     ``tol`` (:func:`training.polish.polish`). A working set's rounds
     begin at its :class:`Start`; a whole dual's at 0 with multiplier 0.
     """
-    tolerances = program_tolerances(program, settings)
-    penalty = settings.penalty * _penalty_unit(program, tolerances, start)
+    penalty = settings.penalty * _penalty_unit(dual, tolerances, start)
     multiplier, kkt_tol = (
         (0.0, tolerances.kkt) if start is None else (start.multiplier, start.kkt_tol)
     )
-    first = _first_boxes(encoding, program.n_coefficients, tolerances, start)
+    first = _first_boxes(encoding, dual.n_coefficients, tolerances, start)
     search = _Search(box=first, multiplier=multiplier)
-    trace, infos, converged = [], [], False
-    precision = tolerances.coefficient
+    trace, info, converged = [], {}, False
+    resolution = tolerances.resolution
     for _ in range(settings.max_iter):
         started = time.perf_counter()
-        bqm = program.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
+        bqm = dual.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
         warm_bits = None if search.centre is None else search.box.encode(search.centre).ravel()
         sampleset, warm = solve_round(bqm, warm_bits, search.effort)
-        infos.append(dict(sampleset.info))
+        info = sampleset.info
         result = _ranked(sampleset, bqm, search.box, warm_bits)
         if start is not None and search.centre is None:
-            result = _with_start(program, result, start.coefficients, penalty, search.multiplier)
+            result = _with_start(dual, result, start.coefficients, penalty, search.multiplier)
         sample_energy = float(result.energies[0])
         if settings.polish:
-            result = _with_polish(program, result, precision, kkt_tol, penalty)
-        trace.append(record := _record(program, result, search, sample_energy, started, warm))
+            result = _with_polish(dual, result, resolution, kkt_tol, penalty)
+        trace.append(record := _record(dual, result, search, sample_energy, started, warm))
         if result.polished:
             converged = True
             break
         previous, multiplier = search.objective, search.multiplier
-        _advance(search, program, result, penalty=penalty, tolerances=tolerances, shrink=_SHRINK)
+        _advance(search, dual, result, penalty=penalty, tolerances=tolerances, shrink=_SHRINK)
         search.objective = record.dual_objective
         if _settled(record, previous, search, tolerances):
-            feasible = _feasible(program, result, tolerances, penalty, multiplier)
+            feasible = _feasible(dual, result, tolerances, penalty, multiplier)
             if feasible is not None:
                 result, converged = feasible, True
-                trace[-1] = _at_solution(record, program, result)
+                trace[-1] = _at_solution(record, dual, result)
                 break
     return Refinement(
         coefficients=result.rows,
@@ -235,13 +219,13 @@ def refine(
         n_iter=len(trace),
         converged=converged,
         trace=trace,
-        infos=infos,
+        info=dict(info),
         n_variables=bqm.num_variables,
     )
 
 
 def _record(
-    program: DualProgram,
+    dual: Dual,
     result: _Round,
     search: _Search,
     sample_energy: float,
@@ -251,8 +235,8 @@ def _record(
     """The round's line of the trace, at its solution (the polished optimum if certified)."""
     return RoundRecord(
         energy=sample_energy,
-        dual_objective=float(program.objective(result.solution)),
-        constraint_violation=float(program.violation(result.solution)),
+        dual_objective=float(dual.objective(result.solution)),
+        constraint_violation=float(dual.violation(result.solution)),
         box_width=float(search.box.width.max()),
         seconds=time.perf_counter() - started,
         warm_start=warm,
@@ -263,44 +247,44 @@ def _record(
 def _settled(
     record: RoundRecord, previous: float | None, search: _Search, tolerances: Tolerances
 ) -> bool:
-    """The rounds' own rule: the objective settled and the boxes below the precision."""
-    objective, precision = record.dual_objective, tolerances.coefficient
+    """The rounds' own rule: the objective settled and the boxes below the resolution."""
+    objective = record.dual_objective
     settled = previous is not None and abs(objective - previous) <= tolerances.objective(objective)
-    return settled and search.box.width.max() <= precision
+    return settled and search.box.width.max() <= tolerances.resolution
 
 
-def _at_solution(record: RoundRecord, program: DualProgram, result: _Round) -> RoundRecord:
+def _at_solution(record: RoundRecord, dual: Dual, result: _Round) -> RoundRecord:
     """The round's trace line at the solution it ends on (restored to the equality)."""
     return replace(
         record,
-        dual_objective=float(program.objective(result.solution)),
-        constraint_violation=float(program.violation(result.solution)),
+        dual_objective=float(dual.objective(result.solution)),
+        constraint_violation=float(dual.violation(result.solution)),
     )
 
 
 def _feasible(
-    program: DualProgram,
+    dual: Dual,
     result: _Round,
     tolerances: Tolerances,
     penalty: float,
     multiplier: float,
 ) -> _Round | None:
-    """The settled round with ``|h|`` below ``_FEASIBLE`` times the precision, or None.
+    """The settled round with ``|h|`` below ``_FEASIBLE`` times the resolution, or None.
 
     A solution whose ``h`` is only the grid's rounding gets it removed by
     :func:`training.polish.restore_equality` (a shift far below the
-    precision, which keeps the active set); it is ranked first, at the
+    resolution, which keeps the active set); it is ranked first, at the
     augmented dual of the round's multiplier.
     """
-    precision = tolerances.coefficient
-    if abs(program.violation(result.solution)) <= _FEASIBLE * precision:
+    resolution = tolerances.resolution
+    if abs(dual.violation(result.solution)) <= _FEASIBLE * resolution:
         return result
-    restored = restore_equality(program, result.solution, atol=precision)
-    # Only rounding is removed: a shift beyond the precision would move the
+    restored = restore_equality(dual, result.solution, resolution=resolution)
+    # Only rounding is removed: a shift beyond the resolution would move the
     # solution itself, which is the annealer's work, so the rounds go on.
-    if restored is None or np.abs(restored - result.solution).max() > precision:
+    if restored is None or np.abs(restored - result.solution).max() > resolution:
         return None
-    energy = float(program.augmented(restored, penalty=penalty, multiplier=multiplier))
+    energy = float(dual.augmented(restored, penalty=penalty, multiplier=multiplier))
     return _Round(
         rows=np.vstack([restored, result.rows]),
         # Ranked first, as the polished optimum is: it may sit a hair above
@@ -334,7 +318,7 @@ def _ranked(
 
 
 def _with_start(
-    program: DualProgram,
+    dual: Dual,
     result: _Round,
     start: NDArray[np.float64],
     penalty: float,
@@ -346,7 +330,7 @@ def _with_start(
     coefficients (the builder's identity), so an off-grid start is ranked
     by evaluating that dual directly.
     """
-    energy = float(program.augmented(start, penalty=penalty, multiplier=multiplier))
+    energy = float(dual.augmented(start, penalty=penalty, multiplier=multiplier))
     rows = np.vstack([result.rows, start])
     energies = np.append(result.energies, energy)
     order = np.argsort(energies, kind="stable")
@@ -354,18 +338,16 @@ def _with_start(
 
 
 def _with_polish(
-    program: DualProgram, result: _Round, precision: float, kkt_tol: float, penalty: float
+    dual: Dual, result: _Round, resolution: float, kkt_tol: float, penalty: float
 ) -> _Round:
     """The round ranked behind its polished optimum where the polish certifies one."""
-    polished = polish(program, result.solution, atol=precision)
+    polished = polish(dual, result.solution, resolution=resolution)
     if polished is None or not polished.optimal(kkt_tol):
         return result
-    return _with_optimum(program, result, polished, penalty=penalty)
+    return _with_optimum(dual, result, polished, penalty=penalty)
 
 
-def _with_optimum(
-    program: DualProgram, result: _Round, optimum: Polished, *, penalty: float
-) -> _Round:
+def _with_optimum(dual: Dual, result: _Round, optimum: Polished, *, penalty: float) -> _Round:
     """The round's samples behind the certified optimum, all ranked at its multiplier.
 
     At the equality's exact multiplier the optimum minimises the augmented
@@ -373,7 +355,7 @@ def _with_optimum(
     that multiplier puts the optimum first and keeps the order meaningful.
     """
     rows = np.vstack([optimum.coefficients, result.rows])
-    energies = program.augmented(rows, penalty=penalty, multiplier=optimum.multiplier)
+    energies = dual.augmented(rows, penalty=penalty, multiplier=optimum.multiplier)
     # The certified optimum ranks first: its KKT tolerance may leave an
     # (infeasible) sample a hair lower.
     energies[0] = min(energies[0], energies[1:].min(initial=np.inf))
@@ -388,7 +370,7 @@ def _with_optimum(
 
 def _advance(
     search: _Search,
-    program: DualProgram,
+    dual: Dual,
     result: _Round,
     *,
     penalty: float,
@@ -397,8 +379,8 @@ def _advance(
 ) -> None:
     """Move the multiplier, the centre, the boxes and the warm-start effort to the next round."""
     # The augmented Lagrangian's update: lambda += 2 rho h.
-    rho = program.penalty_scale * penalty
-    search.multiplier += float(2.0 * rho * program.violation(result.solution))
+    rho = dual.penalty_scale * penalty
+    search.multiplier += float(2.0 * rho * dual.violation(result.solution))
     # The step narrows early when a round no longer improves on its start.
     lowest = result.energies[0]
     stalled = result.start_energy - lowest <= _STALL * tolerances.objective(lowest)
@@ -406,16 +388,16 @@ def _advance(
     if move.any():
         search.moves = [*search.moves, move][-_HISTORY:]
     search.centre = _extrapolate(
-        program, result.solution, move, search.moves, penalty, search.multiplier
+        dual, result.solution, move, search.moves, penalty, search.multiplier
     )
     search.box = next_box(
         search.box,
         search.centre,
-        program.C,
+        dual.C,
         shrink=shrink,
         stalled=stalled,
         previous=result.start,
-        min_width=0.5 * tolerances.coefficient,
+        resolution=tolerances.resolution,
         grow=search.growing,
     )
     # A step that is kept means a valley the short warm anneals creep along:
@@ -443,7 +425,7 @@ def _first_boxes(
 
 
 def _extrapolate(
-    program: DualProgram,
+    dual: Dual,
     solution: NDArray[np.float64],
     move: NDArray[np.float64],
     moves: list[NDArray[np.float64]],
@@ -463,15 +445,15 @@ def _extrapolate(
     """
     if not move.any():
         return solution
-    step = line_search(program, solution, move, penalty=penalty, multiplier=multiplier)
-    line = np.clip(solution + step * move, 0.0, program.C)
+    step = line_search(dual, solution, move, penalty=penalty, multiplier=multiplier)
+    line = np.clip(solution + step * move, 0.0, dual.C)
     span = subspace_search(
-        program,
+        dual,
         solution,
         np.column_stack(moves),
         penalty=penalty,
         multiplier=multiplier,
         passes=_PASSES,
     )
-    energies = program.augmented(np.vstack([line, span]), penalty=penalty, multiplier=multiplier)
+    energies = dual.augmented(np.vstack([line, span]), penalty=penalty, multiplier=multiplier)
     return span if energies[1] < energies[0] else line

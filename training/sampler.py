@@ -14,13 +14,16 @@ import numpy as np
 
 from backends import (
     BackendUnavailableError,
+    SamplerTraits,
+    SolveDiagnostics,
     check_sample_options,
+    check_sampleset,
     get_sampler,
+    read_diagnostics,
+    sampler_traits,
     split_backend_options,
+    warm_start_options,
 )
-from backends.samplers.checks import check_sampleset
-from backends.samplers.diagnostics import SolveDiagnostics, read_diagnostics
-from backends.samplers.warm import warm_start_options
 from training._warnings import warn_at_caller
 from training.settings import SolveSettings
 
@@ -64,6 +67,11 @@ class SamplerSession:
             self._fall_back(failure)
             return
         check_sample_options(self.sampler, self.options, self.name)
+
+    @property
+    def traits(self) -> SamplerTraits:
+        """What the sampler declares of hqml's sampler protocol (capacity, warm starts, ...)."""
+        return sampler_traits(self.sampler)
 
     def _fall_back(self, error: BackendUnavailableError) -> None:
         if self.fallback != "sa":

@@ -10,13 +10,13 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo import DualProgram
+from qubo import Dual
 
 __all__ = ["line_search", "subspace_search"]
 
 
 def line_search(
-    program: DualProgram,
+    dual: Dual,
     coefficients: ArrayLike,
     direction: ArrayLike,
     *,
@@ -32,19 +32,19 @@ def line_search(
 
     Examples
     --------
-    >>> program = DualProgram(np.eye(2), np.array([-1.0, -1.0]), np.zeros(2), C=5.0)
-    >>> line_search(program, [0.0, 0.0], [0.5, 0.5], penalty=0.0)
+    >>> dual = Dual(np.arange(2), np.zeros(2), np.array([-1.0, -1.0]), C=5.0, hessian=np.eye(2))
+    >>> line_search(dual, [0.0, 0.0], [0.5, 0.5], penalty=0.0)
     2.0
     """
     a = np.asarray(coefficients, dtype=float)
     d = np.asarray(direction, dtype=float)
-    Md, c = program.augmented_product(d, penalty, multiplier)
+    Md, c = dual.augmented_product(d, penalty, multiplier)
     gradient_dot = float(a @ Md + c @ d)
     curvature = float(d @ Md)
     if gradient_dot >= 0.0:
         return 0.0
     with np.errstate(divide="ignore", invalid="ignore"):
-        up = np.where(d > 0, (program.C - a) / d, np.inf)
+        up = np.where(d > 0, (dual.C - a) / d, np.inf)
         down = np.where(d < 0, -a / d, np.inf)
     limit = float(min(up.min(initial=np.inf), down.min(initial=np.inf)))
     step = -gradient_dot / curvature if curvature > 0 else np.inf
@@ -52,7 +52,7 @@ def line_search(
 
 
 def subspace_search(
-    program: DualProgram,
+    dual: Dual,
     coefficients: ArrayLike,
     directions: ArrayLike,
     *,
@@ -70,8 +70,8 @@ def subspace_search(
 
     Parameters
     ----------
-    program : DualProgram
-        The dual.
+    dual : Dual
+        The dual, dense.
     coefficients : array-like of shape (n,)
         The start ``a``.
     directions : array-like of shape (n, m)
@@ -83,24 +83,25 @@ def subspace_search(
 
     Examples
     --------
-    >>> program = DualProgram(np.diag([1.0, 100.0]), np.array([-1.0, -100.0]), np.zeros(2), 5.0)
-    >>> subspace_search(program, [0.0, 0.0], np.eye(2), penalty=0.0).tolist()
+    >>> dual = Dual(np.arange(2), np.zeros(2), np.array([-1.0, -100.0]), C=5.0,
+    ...             hessian=np.diag([1.0, 100.0]))
+    >>> subspace_search(dual, [0.0, 0.0], np.eye(2), penalty=0.0).tolist()
     [1.0, 1.0]
     """
     a = np.asarray(coefficients, dtype=float)
     D = np.asarray(directions, dtype=float).reshape(a.size, -1)
     best = a
-    lowest = program.augmented(a, penalty=penalty, multiplier=multiplier)
-    edge = 1e-9 * program.C
+    lowest = dual.augmented(a, penalty=penalty, multiplier=multiplier)
+    edge = dual.bound_slack
     x = a
     for _ in range(passes):
-        gradient = program.gradient(x, penalty=penalty, multiplier=multiplier)
-        held = ((x <= edge) & (gradient > 0)) | ((x >= program.C - edge) & (gradient < 0))
+        gradient = dual.gradient(x, penalty=penalty, multiplier=multiplier)
+        held = ((x <= edge) & (gradient > 0)) | ((x >= dual.C - edge) & (gradient < 0))
         free = np.where(held[:, None], 0.0, D)
-        curvature = free.T @ program.augmented_product(free, penalty, multiplier)[0]
+        curvature = free.T @ dual.augmented_product(free, penalty, multiplier)[0]
         step = np.linalg.lstsq(curvature, -free.T @ gradient, rcond=None)[0]
-        x = np.clip(x + free @ step, 0.0, program.C)
-        value = program.augmented(x, penalty=penalty, multiplier=multiplier)
+        x = np.clip(x + free @ step, 0.0, dual.C)
+        value = dual.augmented(x, penalty=penalty, multiplier=multiplier)
         if value < lowest:
             best, lowest = x, value
     return best

@@ -16,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
+
+from qubo import Dual
 
 __all__ = ["Tolerances"]
 
@@ -45,7 +47,7 @@ class Tolerances:
         for SVC; for SVR it is relative to the targets' spread, where an
         absolute ``tol`` accepts any point when ``y`` is 1e-6 and asks for
         round-off when ``y`` is 1e6.
-    coefficient : float
+    resolution : float
         How finely coefficients are resolved (the rounds' narrowest box, and
         how close to 0 or C counts as at the bound): ``tol * min(C, g / d)``,
         so that a coefficient error moves the gradient by about ``kkt``.
@@ -69,7 +71,7 @@ class Tolerances:
 
     Examples
     --------
-    >>> Tolerances.of(1e-3, C=1e4, gradient=2.0, curvature=1.0).coefficient
+    >>> Tolerances.of(1e-3, C=1e4, gradient=2.0, curvature=1.0).resolution
     0.002
     >>> Tolerances.of(1e-3, C=1.0, gradient=1e-6, curvature=1.0).kkt
     1e-09
@@ -77,7 +79,7 @@ class Tolerances:
 
     tol: float
     kkt: float
-    coefficient: float
+    resolution: float
     energy: float
     reach: float = np.inf
     penalty_unit: float = 1.0
@@ -91,11 +93,22 @@ class Tolerances:
         return cls(
             tol=tol,
             kkt=tol * g,
-            coefficient=tol * size,
+            resolution=tol * size,
             energy=g * size,
             reach=min(C, _REACH * natural),
             penalty_unit=max(1.0, natural / C),
         )
+
+    @classmethod
+    def at(cls, tol: float, dual: Dual, gradient: ArrayLike, curvature: float) -> Tolerances:
+        """The tolerances of ``dual`` read at ``gradient`` (its linear term: at ``z = 0``).
+
+        ``curvature`` is the kernel's largest diagonal entry (for a dense
+        dual, ``Q``'s); a working set's own tolerances are read at the
+        gradient it starts from.
+        """
+        scale = cls.gradient_scale(dual.signs, np.asarray(gradient, dtype=float))
+        return cls.of(tol, C=dual.C, gradient=scale, curvature=curvature)
 
     @staticmethod
     def gradient_scale(signs: NDArray[np.float64], linear: NDArray[np.float64]) -> float:

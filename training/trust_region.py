@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from qubo.box import BoxEncoding, nearest_index
+from qubo import BOUND_SLACK, BoxEncoding, nearest_index
 
 #: Where in its next box a coefficient that moved sits: 0.3 of the width from
 #: the end it came from, so the box reaches 0.7 of its width onwards.
@@ -23,7 +23,7 @@ _PATTERN_LEAN = 0.3
 def on_free_edge(box: BoxEncoding, coefficients: ArrayLike, C: float) -> NDArray[np.bool_]:
     """Coefficients on a box edge that is not the bound 0 or C: the optimum may lie beyond."""
     a = np.asarray(coefficients, dtype=float)
-    bound_slack = 1e-9 * C
+    bound_slack = BOUND_SLACK * C
     edge_slack = 1e-6 * box.width
     at_lower = (a <= box.lower + edge_slack) & (box.lower > bound_slack)
     at_upper = (a >= box.upper - edge_slack) & (box.upper < C - bound_slack)
@@ -38,7 +38,7 @@ def next_box(
     shrink: float = 0.5,
     stalled: bool = False,
     previous: ArrayLike | None = None,
-    min_width: float = 0.0,
+    resolution: float = 0.0,
     grow: bool = False,
 ) -> BoxEncoding:
     """The next round's boxes around ``coefficients`` (trust-region logic).
@@ -67,10 +67,10 @@ def next_box(
         Whether the round failed to improve on its start.
     previous : array-like of shape (n_coefficients,), optional
         The solution of the round before, for the pattern move.
-    min_width : float
-        The step never narrows below this: boxes far finer than the
-        tolerance cannot move the coefficients enough to settle the
-        equality constraint.
+    resolution : float
+        How finely the coefficients are resolved: the step never narrows
+        below half of it, since boxes far finer than the tolerance cannot
+        move the coefficients enough to settle the equality constraint.
     grow : bool
         Whether a coefficient on a free edge doubles the step (up to C)
         instead of keeping it: while the first boxes are still finding the
@@ -96,7 +96,7 @@ def next_box(
     step = float(box.width.max())
     pressing = on_free_edge(box, a, C).any()
     if stalled or not pressing:
-        step = max(step * shrink, min(min_width, step))
+        step = max(step * shrink, min(0.5 * resolution, step))
     elif grow:
         step = min(2.0 * step, C)
     width = np.full(a.size, min(step, C))

@@ -1,18 +1,19 @@
 """Working-set decomposition: the whole dual, one QPU-sized subproblem at a time.
 
 The dual in libsvm's form, ``min 1/2 z^T Q z + p^T z`` with ``0 <= z <= C``
-and ``s^T z = 0`` (:class:`qubo.KernelDual`), is optimised over a working
+and ``s^T z = 0`` (:class:`qubo.Dual`), is optimised over a working
 set ``W`` of coefficients at a time, every other coefficient held fixed
 (Joachims' SVMlight; libsvm is the case ``|W| = 2``). The subproblem is a
-:class:`qubo.DualProgram` of the same kind as the whole dual, so the
+dense :class:`qubo.Dual` of the same kind (:meth:`qubo.Dual.subproblem`), so the
 annealer solves it through the refinement rounds and the polish, and its
 QUBO has ``|W| * n_bits`` variables whatever N is. The gradient
 ``G = Q z + p`` is kept up to date from the working set's kernel columns
 alone (``G += Q[:, W] dz_W``), so the ``N x N`` matrix is never formed.
 
-Stopping rule: libsvm's. With ``v = -s * G``, ``I_up`` the coefficients
-that may move up along ``s`` and ``I_low`` those that may move down, the
-KKT conditions hold to ``tol`` when ``max_{I_up} v - min_{I_low} v <= tol``.
+Stopping rule: libsvm's (:meth:`qubo.Dual.kkt`). With ``v = -s * G``,
+``I_up`` the coefficients that may move up along ``s`` and ``I_low`` those
+that may move down, the KKT conditions hold to ``tol`` when
+``max_{I_up} v - min_{I_low} v <= tol``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from qubo import DualProgram, KernelDual
+from qubo import Dual
 from training.rounds import Outcome
 from training.tolerances import Tolerances
 
-__all__ = ["Decomposition", "OuterRecord", "decompose", "select_working_set"]
+__all__ = ["Decomposition", "OuterRecord", "SubproblemSolver", "decompose", "select_working_set"]
 
 #: Share of a working set kept from the previous one (SVMlight keeps half):
 #: it damps the zig-zag of coefficients that two sets pull both ways. Chosen
@@ -78,19 +79,12 @@ class Decomposition(Outcome):
     reason: str = "kkt"
 
 
-#: Solves one subproblem: program, start, the equality's multiplier estimate,
-#: the tolerance -> (new coefficients, QUBO calls, polished).
-SubproblemSolver = Callable[[DualProgram, NDArray[np.float64]], tuple]
-
-
-def kkt_gap(
-    dual: KernelDual, z: NDArray[np.float64], gradient: NDArray[np.float64]
-) -> tuple[float, NDArray[np.float64], NDArray[np.bool_], NDArray[np.bool_]]:
-    """libsvm's ``max_{I_up} v - min_{I_low} v`` for ``v = -s * G``; also ``v``, the two sets."""
-    v = -dual.signs * gradient
-    up, low = dual.movable(z)
-    gap = float(v[up].max(initial=-np.inf) - v[low].min(initial=np.inf))
-    return max(gap, 0.0), v, up, low
+#: Solves one subproblem: (the dense subproblem, its start, the equality's
+#: multiplier estimate, the KKT tolerance to solve it to) -> (its new
+#: coefficients, the QUBO calls made, whether the polish certified them).
+SubproblemSolver = Callable[
+    [Dual, NDArray[np.float64], float, float], tuple[NDArray[np.float64], int, bool]
+]
 
 
 def select_working_set(
@@ -145,63 +139,20 @@ def _interleave(first: NDArray[np.intp], second: NDArray[np.intp], size: int) ->
     return merged[np.sort(index)][:size]
 
 
-def subprogram(
-    dual: KernelDual,
-    working_set: NDArray[np.intp],
-    z: NDArray[np.float64],
-    gradient: NDArray[np.float64],
-    gram_block: NDArray[np.float64],
-    complementarity: float = 0.0,
-) -> DualProgram:
-    """The dual over ``z_W``, every other coefficient fixed: a program of the same kind.
-
-    ``min 1/2 z_W^T Q_WW z_W + (G_W - Q_WW z_W)^T z_W`` subject to
-    ``0 <= z_W <= C`` and ``s_W^T z_W = s_W^T z_W(old) - s^T z``: the
-    target also removes whatever violation of the whole equality earlier
-    subproblems left (at most their stopping tolerance), so that it never
-    accumulates over thousands of them. Its objective differs from the
-    whole dual's by a constant.
-
-    QSVR's ``complementarity`` penalty ``mu alpha_n alpha*_n`` joins the
-    quadratic term of every pair inside ``W``, shaping the landscape the
-    annealer sees as in a whole QUBO; it is zero at the optimum (which
-    keeps one of each pair at 0), so the optimum is the same.
-    """
-    hessian = dual.hessian_block(working_set, gram_block)
-    z_w = z[working_set]
-    s_w = dual.signs[working_set]
-    linear = gradient[working_set] - hessian @ z_w
-    pairs = dual.pairs_within(working_set)
-    if complementarity and pairs is not None:
-        hessian[pairs[:, 0], pairs[:, 1]] += complementarity
-        hessian[pairs[:, 1], pairs[:, 0]] += complementarity
-    return DualProgram(
-        hessian,
-        linear,
-        s_w.astype(float),
-        dual.C,
-        penalty_scale=dual.penalty_scale,
-        pairs=pairs,
-        target=float(s_w @ z_w - dual.signs @ z),
-    )
-
-
 def decompose(
-    dual: KernelDual,
+    dual: Dual,
     columns: Callable[[NDArray[np.intp]], NDArray[np.float64]],
     solve: SubproblemSolver,
     *,
     size: int,
     tolerances: Tolerances,
     max_iter: int,
-    complementarity: float = 0.0,
 ) -> Decomposition:
     """Optimise ``dual`` one working set of ``size`` coefficients at a time.
 
     ``columns(points)`` returns the kernel columns ``K[:, points]``;
-    ``solve(program, start)`` solves a subproblem on the backend and
-    returns the new coefficients, the QUBO calls it made and whether the
-    polish certified it. A certified answer is the subproblem's optimum and
+    ``solve(subproblem, start, multiplier, kkt_tol)`` solves a subproblem on
+    the backend (:data:`SubproblemSolver`). A certified answer is the subproblem's optimum and
     is always taken (it also closes whatever equality violation the start
     carried); any other is taken only when it lowers the dual (the sampler
     may return worse than the start). After a refusal the next working set
@@ -217,7 +168,7 @@ def decompose(
     previous = np.empty(0, dtype=np.intp)
     trace: list[OuterRecord] = []
     stalls, current, reason = 0, size, "max_iter"
-    gap, v, up, low = kkt_gap(dual, z, gradient)
+    gap, v, up, low = dual.kkt(z, gradient)
     while len(trace) < max_iter:
         reason = _stop_reason(gap, tolerances, stalls, trace, max(_SETTLE_WINDOW, z.size // size))
         if reason is not None:
@@ -227,12 +178,12 @@ def decompose(
         working_set = select_working_set(v, up, low, current, previous, tol)
         points = dual.points[working_set]
         block = columns(points)
-        program = subprogram(dual, working_set, z, gradient, block[points], complementarity)
+        subproblem = dual.subproblem(working_set, z, gradient, block[points])
         start = z[working_set]
         sub_tol = max(tol, _INEXACT * gap)
         multiplier = _multiplier(v, up, low)
-        new, calls, polished = solve(program, start, multiplier, sub_tol)
-        accepted = polished or _lowers(program, start, new, tolerances.coefficient, multiplier)
+        new, calls, polished = solve(subproblem, start, multiplier, sub_tol)
+        accepted = polished or _lowers(subproblem, start, new, tolerances.resolution, multiplier)
         if accepted:
             gradient += dual.column_product(block, working_set, new - start)
             z[working_set] = new
@@ -243,7 +194,7 @@ def decompose(
             OuterRecord(gap, dual.objective(z, gradient), working_set.size, calls,
                         time.perf_counter() - started, polished, accepted)
         )  # fmt: skip
-        gap, v, up, low = kkt_gap(dual, z, gradient)
+        gap, v, up, low = dual.kkt(z, gradient)
     return _outcome(z, gradient, trace, gap, "kkt" if gap <= tol else reason)
 
 
@@ -295,22 +246,22 @@ def _multiplier(v: NDArray[np.float64], up: NDArray[np.bool_], low: NDArray[np.b
 
 
 def _lowers(
-    program: DualProgram,
+    subproblem: Dual,
     start: NDArray[np.float64],
     new: NDArray[np.float64],
-    precision: float,
+    resolution: float,
     multiplier: float,
 ) -> bool:
-    """Whether ``new`` lowers the dual, its equality kept within the coefficients' ``precision``.
+    """Whether ``new`` lowers the dual, its equality kept within the coefficients' ``resolution``.
 
     Compared by the exact penalty ``f + nu |h|`` with ``nu`` above the
     equality's multiplier: a start that carries an earlier subproblem's
     violation cannot look better than a point that removes it, and a new
     point cannot buy a lower ``f`` by breaking the equality. The violation
-    left (at most ``precision``, above the rounds' own bound) is removed by the next
+    left (at most ``resolution``, above the rounds' own bound) is removed by the next
     subproblem's target, so it never accumulates.
     """
     nu = abs(multiplier) + 1.0
-    merit_new = float(program.objective(new)) + nu * abs(float(program.violation(new)))
-    merit_start = float(program.objective(start)) + nu * abs(float(program.violation(start)))
-    return merit_new < merit_start and abs(float(program.violation(new))) <= precision
+    merit_new = float(subproblem.objective(new)) + nu * abs(float(subproblem.violation(new)))
+    merit_start = float(subproblem.objective(start)) + nu * abs(float(subproblem.violation(start)))
+    return merit_new < merit_start and abs(float(subproblem.violation(new))) <= resolution

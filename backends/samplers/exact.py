@@ -23,6 +23,11 @@ class BoundedExactSolver(dimod.ExactSolver):
     -1.0
     """
 
+    #: A check of small problems by brute force: a whole dual goes to it as
+    #: one QUBO (enumerating 24 variables for each of thousands of working
+    #: sets would take hours), and it refuses one beyond its capacity.
+    solves_whole_duals = True
+
     @property
     def capacity(self) -> int:
         """Variables one call takes (as a QPU sampler's ``capacity``)."""

@@ -22,6 +22,9 @@ class HybridSampler(dimod.Sampler):
         Name of the hybrid solver; the default picks Leap's BQM solver.
     """
 
+    #: Leap's hybrid solver takes QUBOs far beyond a QPU's: a whole dual is one call.
+    solves_whole_duals = True
+
     def __init__(self, *, solver: str | None = None) -> None:
         self.solver = solver
         self._child = None

@@ -214,14 +214,15 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         Returns
         -------
         dimod.SampleSet
-            With the schedule probe's time in ``info["timing"]["schedule_seconds"]``.
+            With the schedule probe's time in ``info["timing"]["schedule_ns"]``
+            (integer nanoseconds, as dwave-samplers' own timing keys).
         """
-        start = time.perf_counter()
+        start = time.perf_counter_ns()
         warm = initial_states is not None
         if beta_range is None:
             starts = _ordered_states(bqm, initial_states) if warm else None
             beta_range = derive_beta_range(bqm, seed=seed, initial_states=starts)
-        schedule_seconds = time.perf_counter() - start
+        schedule_ns = time.perf_counter_ns() - start
         if num_sweeps is None:
             num_sweeps = self.warm_num_sweeps if warm else self.num_sweeps
         if warm:
@@ -234,7 +235,7 @@ class ScheduledAnnealingSampler(dimod.Sampler):
             sampleset = self._anneal_in_chunks(bqm, reads, schedule, seed, stop, kwargs)
         sampleset.info.update(beta_schedule_type=kind, beta_range=tuple(beta_range))
         sampleset.info.pop("beta_schedule", None)
-        sampleset.info.setdefault("timing", {})["schedule_seconds"] = schedule_seconds
+        sampleset.info.setdefault("timing", {})["schedule_ns"] = schedule_ns
         return sampleset
 
     def _anneal_in_chunks(self, bqm, reads: int, schedule, seed, stop, options) -> dimod.SampleSet:

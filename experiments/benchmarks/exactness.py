@@ -25,7 +25,7 @@ from sklearn.svm import SVC, SVR
 
 from experiments.benchmarks._data import TUNING, UNSEEN
 from qml import QSVC, QSVR
-from qubo import svc_program, svr_program
+from qubo import svc_dual, svr_dual
 
 SVR_PARAMS = {"C": 1.0, "epsilon": 0.1, "gamma": "scale"}
 SVC_PARAMS = {"C": 1.0, "gamma": "scale"}
@@ -68,7 +68,7 @@ def regression_case(
     params = params or SVR_PARAMS
     X, y, X_test, y_test = loader(n, seed)
     qsvr, seconds = _timed_fit(QSVR(**params, random_state=seed, **options), X, y)
-    program = svr_program(qsvr.kernel_(X, X), y, C=params["C"], epsilon=params["epsilon"])
+    program = svr_dual(y, C=params["C"], epsilon=params["epsilon"]).dense(qsvr.kernel_(X, X))
     beta_ref = _full_dual(SVR(**params, tol=1e-8).fit(X, y), n)
     beta = _full_dual(qsvr, n)
     reference = program.objective(np.r_[beta_ref.clip(0), (-beta_ref).clip(0)])
@@ -90,7 +90,7 @@ def classification_case(
     X, y, X_test, y_test = loader(n, seed)
     qsvc, seconds = _timed_fit(QSVC(**params, random_state=seed, **options), X, y)
     signs = np.where(y == qsvc.classes_[1], 1.0, -1.0)
-    program = svc_program(qsvc.kernel_(X, X), signs, C=params["C"])
+    program = svc_dual(signs, C=params["C"]).dense(qsvc.kernel_(X, X))
     # dual_coef_ holds y_n alpha_n; its sign convention is SVC's for both models.
     alpha_ref = np.abs(_full_dual(SVC(**params, tol=1e-8).fit(X, y), n))
     alpha = np.abs(_full_dual(qsvc, n))

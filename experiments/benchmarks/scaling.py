@@ -329,11 +329,11 @@ def random_sampler(n: int) -> None:
 #: libsvm's shrinking (leaving bound coefficients out of the selection and
 #: the gradient update) cuts to the active ones: (module, function).
 _SHRINKABLE = {
-    ("working_sets.py", "kkt_gap"),
+    ("dual.py", "kkt"),
     ("working_sets.py", "select_working_set"),
     ("working_sets.py", "_multiplier"),
-    ("kernel_dual.py", "column_product"),
-    ("kernel_dual.py", "objective"),
+    ("dual.py", "column_product"),
+    ("dual.py", "objective"),
     ("columns.py", "__call__"),
 }
 
