@@ -115,15 +115,15 @@ class QuantumSVMBase(BaseEstimator):
         points (all of them for a small set); None for classical and
         precomputed kernels.
         """
-        from backends.kernels import concentration as diagnostics
+        from backends.kernels import kernel_concentration, sample_rows, warn_if_concentrated
 
         self.kernel_concentration_ = None
         if not _is_quantum(self.kernel, self.kernel_):
             return
-        sample = X[diagnostics.sample_rows(X.shape[0])]
-        found = diagnostics.kernel_concentration(self.kernel_(sample, sample))
+        sample = X[sample_rows(X.shape[0])]
+        found = kernel_concentration(self.kernel_(sample, sample))
         self.kernel_concentration_ = found
-        diagnostics.warn_if_concentrated(found, type(self).__name__)
+        warn_if_concentrated(found, type(self).__name__)
 
     def _quantum_kernel(self, X: NDArray[np.float64], kind: str):
         """The fidelity or projected kernel, its feature map as wide as the data (checked here)."""

@@ -1,4 +1,4 @@
-"""libsvm's intercept (``qubo.Dual.intercept``) against libsvm's own, given libsvm's coefficients."""
+"""libsvm's intercept (``qubo.Dual.intercept``) against libsvm's own, from its coefficients."""
 
 import numpy as np
 import pytest

@@ -124,3 +124,133 @@ def test_knowledge_flows_one_way(package, forbidden):
                 names = [node.module]
             offending += [f"{path.name}: {n}" for n in names if n.split(".")[0] in forbidden]
     assert offending == []
+
+
+_PACKAGES = ("qml", "training", "qubo", "backends", "experiments")
+
+#: The packages above each one: it may neither import them nor name them in a string.
+_ABOVE = {
+    "qubo": ("qml", "training", "backends", "experiments"),
+    "backends": ("qml", "training", "experiments"),
+    "training": ("qml", "experiments"),
+    "qml": ("experiments",),
+    "experiments": (),
+}
+
+
+def _faces() -> dict[str, set[str]]:
+    """Every package face (a folder with ``__init__.py``) and the names its ``__all__`` exports."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    faces = {}
+    for package in _PACKAGES:
+        for init in (root / package).rglob("__init__.py"):
+            exported = set()
+            for node in ast.walk(ast.parse(init.read_text())):
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+                ):
+                    exported = {e.value for e in node.value.elts}
+            folder = init.parent.relative_to(root).parts
+            faces[".".join(folder)] = exported | {
+                p.name for p in init.parent.iterdir() if (p / "__init__.py").exists()
+            }
+    return faces
+
+
+def _cross_package_imports(package: str):
+    """``(file, line, module, names)`` of every absolute import from another hqml package."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted((root / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found = [(alias.name, []) for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                found = [(node.module, [alias.name for alias in node.names])]
+            else:
+                continue
+            for module, names in found:
+                if module.split(".")[0] in _PACKAGES and module.split(".")[0] != package:
+                    yield path.relative_to(root), node.lineno, module, names
+
+
+@pytest.mark.parametrize("package", _PACKAGES)
+def test_no_package_imports_another_ones_private_modules(package):
+    """Across packages only package faces, and only what their ``__all__`` exports."""
+    faces = _faces()
+    offending = [
+        f"{path}:{line} {module} {names}"
+        for path, line, module, names in _cross_package_imports(package)
+        if module not in faces
+        or any(name.startswith("_") or name not in faces[module] for name in names)
+    ]
+    assert offending == []
+
+
+def test_training_reaches_the_samplers_only_through_the_backends_face():
+    offending = [
+        f"{path}:{line} {module}"
+        for path, line, module, _ in _cross_package_imports("training")
+        if module.startswith("backends.samplers")
+    ]
+    assert offending == []
+
+
+@pytest.mark.parametrize("package", [p for p in _PACKAGES if _ABOVE[p]])
+def test_no_package_names_an_upper_package_in_a_string(package):
+    """No ``"qml.x"`` in training, no ``importlib.import_module("training...")`` in qubo, ...
+
+    Docstrings may cite where a figure was measured (``python -m
+    experiments.benchmarks...``); every other string literal counts.
+    """
+    import ast
+    import re
+    from pathlib import Path
+
+    pattern = re.compile(rf"\b({'|'.join(_ABOVE[package])})\.[A-Za-z_]")
+    root = Path(__file__).resolve().parents[1]
+    offending = []
+    for path in sorted((root / package).rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+            and isinstance(node.body[0].value, ast.Constant)
+        }
+        offending += [
+            f"{path.relative_to(root)}:{node.lineno} {node.value[:60]!r}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+            and pattern.search(node.value)
+        ]
+    assert offending == []
+
+
+def test_the_architecture_checks_can_fail(tmp_path, monkeypatch):
+    """The three rules above flag a private import, a sampler module and an upper name."""
+    import ast
+
+    source = (
+        "from training._warnings import warn_at_caller\n"
+        "from backends.samplers.exact import BoundedExactSolver\n"
+        "HINT = 'see qml.QSVR'\n"
+    )
+    tree = ast.parse(source)
+    imports = [(n.module, [a.name for a in n.names]) for n in tree.body[:2]]
+    faces = _faces()
+    assert all(module not in faces for module, _ in imports)
+    assert imports[1][0].startswith("backends.samplers")
+    import re
+
+    pattern = re.compile(rf"\b({'|'.join(_ABOVE['training'])})\.[A-Za-z_]")
+    assert pattern.search(tree.body[2].value.value)

@@ -8,6 +8,7 @@ refinement rounds and the checks every sampler's output passes.
 from backends.samplers.checks import SamplerOutputError, check_sample_options, check_sampleset
 from backends.samplers.diagnostics import SolveDiagnostics, read_diagnostics
 from backends.samplers.protocol import SamplerTraits, sampler_traits
+from backends.samplers.qpu import forget_embeddings
 from backends.samplers.registry import available_backends, get_sampler, split_backend_options
 from backends.samplers.warm import warm_start_options
 
@@ -16,6 +17,7 @@ __all__ = [
     "SamplerTraits",
     "SolveDiagnostics",
     "available_backends",
+    "forget_embeddings",
     "check_sample_options",
     "check_sampleset",
     "get_sampler",

@@ -24,7 +24,7 @@ from backends.samplers.checks import check_sample_options
 from backends.samplers.diagnostics import SolveDiagnostics, dwave_timing_seconds
 from backends.samplers.interrupt import interruptible
 
-__all__ = ["QPUSampler", "QPUSpec", "clique_capacity"]
+__all__ = ["QPUSampler", "QPUSpec", "clique_capacity", "forget_embeddings"]
 
 # Clique embeddings by (graph fingerprint, number of variables), shared by every
 # QPUSampler in the process so that clones in a grid search never re-embed.
@@ -120,6 +120,15 @@ def _fingerprint(sampler: dimod.Structured) -> str:
     edges = np.sort(np.asarray(sampler.edgelist, dtype=np.int64), axis=1)
     digest.update(edges[np.lexsort(edges.T[::-1])].tobytes())
     return digest.hexdigest()[:20]
+
+
+def forget_embeddings() -> None:
+    """Drop every cached clique embedding: the next fit of each size embeds afresh.
+
+    For measuring what finding an embedding costs (experiments/benchmarks/mock_qpu.py).
+    """
+    with _LOCK:
+        _EMBEDDINGS.clear()
 
 
 def clique_capacity(sampler: dimod.Structured) -> int:

@@ -19,8 +19,13 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.svm import SVC
 
-from backends.kernels import ProjectedQuantumKernel, QuantumKernel, scale_bandwidth
-from backends.kernels.concentration import CONCENTRATION_THRESHOLD, kernel_concentration
+from backends.kernels import (
+    CONCENTRATION_THRESHOLD,
+    ProjectedQuantumKernel,
+    QuantumKernel,
+    kernel_concentration,
+    scale_bandwidth,
+)
 from experiments.benchmarks._data import pca_split
 
 GROUPS = {

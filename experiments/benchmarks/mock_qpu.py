@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-import backends.samplers.qpu as qpu
+from backends import forget_embeddings
 from experiments.benchmarks._data import curves, diabetes
 from qml import QSVR
 
@@ -70,7 +70,7 @@ def embedding_reuse(repeats: int = 3) -> None:
     fits: dict[str, list[float]] = {"first": [], "second": []}
     embeds: dict[str, list[float]] = {"first": [], "second": []}
     for _ in range(repeats):
-        qpu._EMBEDDINGS.clear()
+        forget_embeddings()
         for which in ("first", "second"):
             start = time.perf_counter()
             model = QSVR(**PARAMS, max_iter=1, backend="mock-qpu", random_state=0).fit(X, y)

@@ -31,8 +31,7 @@ from qiskit_machine_learning.kernels import FidelityQuantumKernel, FidelityState
 from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 from sklearn.svm import SVC
 
-import backends.kernels.quantum as qk
-from backends.kernels.quantum import QuantumKernel
+from backends.kernels import SCALE_BANDWIDTH, QuantumKernel
 from experiments.benchmarks._data import pca_split
 from qml import QSVC
 
@@ -139,7 +138,7 @@ def bandwidth(splits: int) -> None:
             print(f"{name:<14} {top_label:>9} " + " ".join(f"{m:>6.3f}" for m in means))
     print(
         f"\nverified on digits 0/1 (not used above), PCA to 4, N=40, {splits} splits, "
-        f"QSVC(kernel='quantum') at defaults (bandwidth='scale' = {qk.SCALE_BANDWIDTH} / "
+        f"QSVC(kernel='quantum') at defaults (bandwidth='scale' = {SCALE_BANDWIDTH} / "
         "sqrt(d var)) against bandwidth=1"
     )
     print(f"{'range':>9} {'QSVC scale':>11} {'QSVC c=1':>9} {'SVC rbf':>8}")
