@@ -43,19 +43,21 @@ BOUND_SLACK = 1e-9
 
 
 def active_set(
-    coefficients: ArrayLike, C: float, atol: float
+    coefficients: ArrayLike, C: float, resolution: float
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
-    """Which coefficients sit at 0, at C, or strictly between (free), to within ``atol``.
+    """Which coefficients sit at 0, at C, or strictly between (free), to within ``resolution``.
 
-    Where ``atol`` reaches both ends (``atol >= C / 2``), a coefficient counts as at both.
+    ``resolution`` is how finely the coefficients are resolved: one that lies
+    that close to a bound is on it. Where it reaches both ends
+    (``resolution >= C / 2``), a coefficient counts as at both.
 
     Examples
     --------
-    >>> [m.tolist() for m in active_set([0.0, 0.5, 0.9999], C=1.0, atol=1e-3)]
+    >>> [m.tolist() for m in active_set([0.0, 0.5, 0.9999], C=1.0, resolution=1e-3)]
     [[True, False, False], [False, False, True], [False, True, False]]
     """
     z = np.asarray(coefficients, dtype=float)
-    at_zero, at_c = z <= atol, z >= C - atol
+    at_zero, at_c = z <= resolution, z >= C - resolution
     return at_zero, at_c, ~(at_zero | at_c)
 
 
@@ -138,13 +140,13 @@ class Dual:
     # -- libsvm's conditions, written once ------------------------------------------------
 
     def movable(
-        self, z: ArrayLike, atol: float = 0.0
+        self, z: ArrayLike, resolution: float = 0.0
     ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """libsvm's ``I_up`` (``s_t z_t`` may grow) and ``I_low`` (it may shrink).
 
-        A coefficient within ``atol`` of a bound counts as on it (0: exactly on it).
+        A coefficient within ``resolution`` of a bound counts as on it (0: exactly on it).
         """
-        at_zero, at_c, _ = active_set(z, self.C, atol)
+        at_zero, at_c, _ = active_set(z, self.C, resolution)
         positive = self.signs > 0
         return (positive & ~at_c) | (~positive & ~at_zero), (positive & ~at_zero) | (
             ~positive & ~at_c
@@ -158,7 +160,7 @@ class Dual:
         return KKT(max(violation, 0.0), v, up, low)
 
     def intercept(
-        self, z: ArrayLike, gradient: ArrayLike, atol: float
+        self, z: ArrayLike, gradient: ArrayLike, resolution: float
     ) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
         """The bias of rows ``z`` (shape ``(S, n)`` or ``(n,)``) from their gradients: libsvm's rho.
 
@@ -167,22 +169,22 @@ class Dual:
         ``alpha*_n``, note the sign; QSVC: ``y_n - f_n``). The bias is their
         mean over the free coefficients, as libsvm takes; with none free, the
         midpoint of ``[max_{I_up} v, min_{I_low} v]``, the interval the bounded
-        ones allow, or its finite end. A coefficient within ``atol`` of a bound
+        ones allow, or its finite end. A coefficient within ``resolution`` of a bound
         is on it. Returns the biases and, per row, whether one was free. There
         is no loop that raises C until support vectors appear.
 
         Examples
         --------
         >>> dual = svc_dual([1.0, -1.0], C=1.0)
-        >>> b, free = dual.intercept([0.3, 0.3], [-0.5, 0.5], atol=1e-6)
+        >>> b, free = dual.intercept([0.3, 0.3], [-0.5, 0.5], resolution=1e-6)
         >>> b.tolist(), free.tolist()
         ([0.5], [True])
         """
         z, v = np.atleast_2d(z), -self.signs * np.atleast_2d(gradient)
-        free = active_set(z, self.C, atol)[2]
+        free = active_set(z, self.C, resolution)[2]
         n_free = free.sum(axis=-1)
         mean = np.where(free, v, 0.0).sum(axis=-1) / np.maximum(n_free, 1)
-        up, low = self.movable(z, atol)
+        up, low = self.movable(z, resolution)
         lower = np.where(up, v, -np.inf).max(axis=-1, initial=-np.inf)
         upper = np.where(low, v, np.inf).min(axis=-1, initial=np.inf)
         finite_lower, finite_upper = np.isfinite(lower), np.isfinite(upper)

@@ -113,7 +113,7 @@ def restore_equality(
 ) -> NDArray[np.float64] | None:
     """``coefficients`` with the equality ``s^T z = t`` met exactly, by shifting the free ones.
 
-    Once the rounds' boxes are as narrow as the coefficients' precision,
+    Once the rounds' boxes are as narrow as the coefficients' resolution,
     what is left of ``h`` is the grid's rounding: every coefficient sits on
     one of a few levels, and their errors add up to about ``sqrt(n)`` level
     spacings, so a 200-coefficient dual waited up to 100 rounds for a lucky
