@@ -201,3 +201,48 @@ def test_a_bad_kernel_block_is_named(kernel, message):
     X, y = _regression(400)
     with pytest.raises(KernelColumnError, match=rf"the kernel rbf {message}"):
         solve(_request(svr_dual(y, C=1.0, epsilon=0.1), X, kernel=kernel))
+
+
+def test_an_estimator_makes_one_call_into_training_per_dual(monkeypatch):
+    """QSVR: one dual, one call; multiclass QSVC: one per pair of classes."""
+    import qml._base
+    from sklearn.datasets import load_iris
+
+    from qml import QSVC, QSVR
+
+    calls = []
+
+    def counting(request):
+        calls.append(request.owner)
+        return solve(request)
+
+    monkeypatch.setattr(qml._base, "solve", counting)
+    X, y = _regression(30)
+    QSVR(random_state=0).fit(X, y)
+    assert calls == ["QSVR"]
+    X, y = load_iris(return_X_y=True)
+    QSVC(random_state=0).fit(X[::3], y[::3])
+    assert calls == ["QSVR", "QSVC", "QSVC", "QSVC"]
+
+
+@pytest.mark.parametrize("size", ["auto", 20])
+def test_combine_fit_works_whole_and_decomposed(size):
+    """The fit-weighted combination reads each solution's loss from its gradient, no kernel."""
+    from qml import QSVR
+
+    X, y = _regression(60)
+    fit = QSVR(combine="fit", working_set_size=size, random_state=0).fit(X, y)
+    best = QSVR(working_set_size=size, random_state=0).fit(X, y)
+    weights = fit.solution_weights_[0]
+    # Pasetto's 1 / MSE, each solution's training error recomputed here from the kernel
+    rows = fit.solution_coefs_[0]
+    dual = svr_dual(y, C=1.0, epsilon=0.1)
+    K = fit.kernel_(X, X)
+    gradients = dual.dense(K).dual_gradient(rows)
+    intercepts, _ = dual.intercept(rows, gradients, fit.tolerances_[0].resolution)
+    predictions = (rows[:, :60] - rows[:, 60:]) @ K + intercepts[:, None]
+    inverse = 1.0 / ((y - predictions) ** 2).mean(axis=1)
+    np.testing.assert_allclose(weights, inverse / inverse.sum(), rtol=1e-9)
+    np.testing.assert_allclose(fit.predict(X), best.predict(X), atol=0.05)
+    if size == 20:  # a decomposed fit has one solution: the same model as "best"
+        np.testing.assert_allclose(fit.predict(X), best.predict(X), atol=1e-12)
