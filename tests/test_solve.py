@@ -205,9 +205,9 @@ def test_a_bad_kernel_block_is_named(kernel, message):
 
 def test_an_estimator_makes_one_call_into_training_per_dual(monkeypatch):
     """QSVR: one dual, one call; multiclass QSVC: one per pair of classes."""
-    import qml._base
     from sklearn.datasets import load_iris
 
+    import qml._base
     from qml import QSVC, QSVR
 
     calls = []
