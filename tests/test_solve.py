@@ -246,3 +246,77 @@ def test_combine_fit_works_whole_and_decomposed(size):
     np.testing.assert_allclose(fit.predict(X), best.predict(X), atol=0.05)
     if size == 20:  # a decomposed fit has one solution: the same model as "best"
         np.testing.assert_allclose(fit.predict(X), best.predict(X), atol=1e-12)
+
+
+# -- the two loops behind the entry point, driven directly ---------------------------------
+
+
+def _slsqp(subproblem, start, multiplier, kkt_tol):
+    """An independent subproblem solver (scipy's SLSQP): the outer loop without an annealer."""
+    from scipy.optimize import minimize
+
+    s, t = subproblem.signs, subproblem.target
+    answer = minimize(
+        subproblem.objective,
+        start,
+        jac=lambda z: subproblem.hessian @ z + subproblem.linear,
+        bounds=[(0.0, subproblem.C)] * start.size,
+        constraints=[{"type": "eq", "fun": lambda z: s @ z - t, "jac": lambda z: s}],
+        method="SLSQP",
+        options={"ftol": 1e-15, "maxiter": 500},
+    )
+    return np.clip(answer.x, 0.0, subproblem.C), 0, False
+
+
+def test_decompose_with_exact_subproblems_reaches_libsvms_condition():
+    from training import Tolerances
+    from training.working_sets import decompose
+
+    X, y = _classification(60)
+    dual = svc_dual(y, C=1.0)
+    K = rbf_kernel(X, gamma=GAMMA)
+    tolerances = Tolerances.at(1e-3, dual, dual.linear, curvature=1.0)
+    outcome = decompose(
+        dual, lambda points: K[:, points], _slsqp, size=8, tolerances=tolerances, max_iter=500
+    )
+    assert outcome.reason == "kkt" and outcome.kkt_violation <= tolerances.kkt
+    # the gradient it kept from kernel columns alone is the dense one
+    np.testing.assert_allclose(
+        outcome.gradient, dual.dense(K).dual_gradient(outcome.coefficients), atol=1e-10
+    )
+    reference = SVC(C=1.0, gamma=GAMMA, tol=1e-10).fit(X, y)
+    alpha = np.zeros(60)
+    alpha[reference.support_] = np.abs(reference.dual_coef_[0])
+    ours, best = dual.dense(K).objective(outcome.coefficients), dual.dense(K).objective(alpha)
+    assert (ours - best) / abs(best) <= 1e-4  # libsvm's tol leaves coefficients ~1e-2 apart
+    np.testing.assert_allclose(outcome.coefficients, alpha, atol=2e-2)
+    assert all(record.size <= 8 for record in outcome.trace)
+
+
+def test_refine_reaches_libsvms_optimum_and_never_loses_its_start():
+    from training import Tolerances
+    from training.rounds import Start, refine
+    from training.sampler import SamplerSession
+
+    X, y = _regression(20)
+    dual = svr_dual(y, C=1.0, epsilon=0.1)
+    K = rbf_kernel(X, gamma=GAMMA)
+    dense = dual.dense(K)
+    settings = SolveSettings()
+    tolerances = Tolerances.at(settings.tol, dual, dual.linear, curvature=1.0)
+    session = SamplerSession(settings, np.random.RandomState(0))
+    result = refine(dense, settings.encoding(1.0), session, settings, tolerances)
+    beta_ref, _ = _libsvm_svr(X, y)
+    z = result.coefficients[0]
+    np.testing.assert_allclose(z[:20] - z[20:], beta_ref, atol=1e-6)
+    assert result.converged and result.trace[-1].polished
+    assert len(result.trace) == result.n_iter == session.calls
+    # from the optimum as a start, one round of random bits: the start competes and wins
+    start = np.concatenate([beta_ref.clip(0), (-beta_ref).clip(0)])
+    noisy = SolveSettings(backend=dimod.RandomSampler(), polish=False, max_iter=1)
+    session = SamplerSession(noisy, np.random.RandomState(0))
+    rounds = refine(
+        dense, noisy.encoding(1.0), session, noisy, tolerances, Start(start, 0.0, tolerances.kkt)
+    )
+    np.testing.assert_allclose(rounds.coefficients[0], start)
+    assert rounds.n_iter == 1 and not rounds.converged
