@@ -76,7 +76,9 @@ _BACKENDS: dict[str, _Backend] = {
     "tabu": _Backend(_tabu),
     "steepest": _Backend(_steepest),
     "qpu": _Backend(_qpu, frozenset({"solver", "polling_timeout", "request_timeout"})),
-    "mock-qpu": _Backend(_mock_qpu, frozenset({"topology_shape", "num_sweeps"})),
+    "mock-qpu": _Backend(
+        _mock_qpu, frozenset({"topology_shape", "num_sweeps", "noise", "chip_seed"})
+    ),
     "hybrid": _Backend(_hybrid, frozenset({"solver"})),
 }
 
