@@ -184,6 +184,11 @@ SOLVE_ATTRIBUTES = """\
         readout and delay; "qpu" and "mock-qpu" only): on the mock, what a
         real Advantage system would bill, to plan an allocation before
         spending it.
+    estimated_wall_clock_ : float or None
+        Seconds the fit's QPU calls would take the client: the estimated
+        access time plus, per call, the backend's ``latency`` (default 0.2 s,
+        a Leap round trip, queueing excluded; set it with
+        ``backend_options={"latency": ...}``). "qpu" and "mock-qpu" only.
     sampler_ : dimod.Sampler
         The backend that solved the QUBOs.
     sampler_info_ : list of dict

@@ -22,6 +22,7 @@ def usage_attributes(solutions: list[DualSolution]) -> dict:
         "chain_break_fraction_": _mean_of(r.chain_break_fraction for r in calls),
         "qpu_access_time_": _sum_of(r.qpu_access_seconds for r in calls),
         "estimated_qpu_access_time_": _sum_of(r.estimated_qpu_access_seconds for r in calls),
+        "estimated_wall_clock_": _sum_of(r.estimated_wall_seconds for r in calls),
         "embedding_size_": (
             {"physical_qubits": max(qubits), "max_chain_length": max(chains)} if qubits else None
         ),

@@ -1,9 +1,12 @@
 """The mock QPU's analog errors against independent computations, and their refusals."""
 
+import warnings
+
 import dimod
 import numpy as np
 import pytest
 from scipy.stats import binom, norm
+from sklearn.exceptions import ConvergenceWarning
 
 from backends import get_sampler
 from backends.samplers.qpu_noise import NoisyAnneal, QPUNoise
@@ -144,3 +147,27 @@ def test_a_real_qpu_takes_no_noise_model():
 
     with pytest.raises(ValueError, match=r"noise models a QPU's errors on the mock only"):
         QPUSpec(kind="qpu", noise=1.0)
+
+
+def test_a_mock_fit_plans_its_qpu_allocation():
+    """Calls, billed access time and wall clock: access time plus the latency per call."""
+    from qml import QSVR
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(12, 2))
+    options = {"latency": 0.5, "num_sweeps": 100}
+    model = QSVR(backend="mock-qpu", backend_options=options, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # three rounds only: a cost test
+        model.fit(X, X[:, 0])
+    assert model.qubo_calls_ == model.n_iter_[0] >= 1
+    assert model.estimated_wall_clock_ == pytest.approx(
+        model.estimated_qpu_access_time_ + 0.5 * model.qubo_calls_
+    )
+    assert 0.01 * model.qubo_calls_ < model.estimated_qpu_access_time_ < 0.1 * model.qubo_calls_
+
+
+@pytest.mark.parametrize("latency", [-0.1, float("nan"), float("inf"), "fast"])
+def test_a_bad_latency_is_refused(latency):
+    with pytest.raises(ValueError, match=r"latency must be the seconds a QPU call takes"):
+        get_sampler("mock-qpu", latency=latency)

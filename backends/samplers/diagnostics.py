@@ -38,6 +38,9 @@ class SolveDiagnostics:
         The QPU access time D-Wave's published timing model gives for the
         call (programming, then per read anneal, readout and delay): what a
         real Advantage system would bill. QPU backends only, the mock included.
+    estimated_wall_seconds : float or None
+        The call's estimated wall clock: its estimated access time plus the
+        sampler's per-call latency (``latency``). QPU backends only.
     """
 
     qpu_access_seconds: float | None = None
@@ -47,6 +50,7 @@ class SolveDiagnostics:
     embedding_seconds: float | None = None
     embedding_reused: bool | None = None
     estimated_qpu_access_seconds: float | None = None
+    estimated_wall_seconds: float | None = None
 
 
 def dwave_timing_seconds(info: Mapping) -> float | None:

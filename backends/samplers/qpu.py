@@ -9,6 +9,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
+from numbers import Real
 from types import SimpleNamespace
 
 import dimod
@@ -34,6 +35,11 @@ _CAPACITY: dict[str, int] = {}
 _LOCK = threading.RLock()
 # Reverse-annealing options that MockDWaveSampler accepts but does not emulate.
 _MOCK_IGNORED = frozenset({"initial_state", "anneal_schedule", "reinitialize_state"})
+
+#: Seconds a client waits per QPU call beyond the access time it is billed,
+#: queueing excluded: the round trip D-Wave's Leap clients see, about 0.2 s
+#: or more per call (DESIGN: "The real QPU: analog noise, chains and round trips").
+DEFAULT_LATENCY = 0.2
 
 #: The sample parameters of an Advantage QPU solver, as dwave-system's
 #: DWaveSampler lists them (and MockDWaveSampler mirrors). Asking a real
@@ -71,6 +77,10 @@ class QPUSpec:
     by default D-Wave's published figures, since the mock is there to tell a
     user what a QPU will do; ``noise=0`` anneals the problem exactly as
     programmed) on the chip ``chip_seed`` (its per-qubit gains).
+    ``latency`` is what one call costs the client beyond its QPU access
+    time (network, the solver's queue-free overhead): each call's estimated
+    wall clock is its estimated access time plus ``latency``, to plan an
+    allocation before spending it.
     """
 
     kind: str = "qpu"
@@ -81,8 +91,20 @@ class QPUSpec:
     request_timeout: float | None = None
     noise: QPUNoise | float | None = None
     chip_seed: int = 0
+    latency: float = DEFAULT_LATENCY
 
     def __post_init__(self) -> None:
+        latency = self.latency
+        if (
+            not isinstance(latency, Real)
+            or isinstance(latency, bool)
+            or not np.isfinite(latency)
+            or latency < 0
+        ):
+            raise ValueError(
+                f"latency must be the seconds a QPU call takes the client beyond its access "
+                f"time, a finite number >= 0; got {latency!r}"
+            )
         if self.kind != "mock" and self.noise is not None:
             raise ValueError(
                 f"noise models a QPU's errors on the mock only; a real QPU has its own "
@@ -275,6 +297,7 @@ class QPUSampler(dimod.Sampler):
             embedding_seconds=embedding.get("embedding_seconds"),
             embedding_reused=embedding.get("reused"),
             estimated_qpu_access_seconds=info.get("estimated_qpu_access_seconds"),
+            estimated_wall_seconds=info.get("estimated_wall_seconds"),
         )
 
     def _check_parameters(self, parameters: dict) -> None:
@@ -358,6 +381,7 @@ class QPUSampler(dimod.Sampler):
         qubits = sampleset.info["embedding"]["physical_qubits"]
         estimate = self.estimate_access_seconds(qubits, num_reads, parameters)
         sampleset.info["estimated_qpu_access_seconds"] = estimate
+        sampleset.info["estimated_wall_seconds"] = estimate + float(self.spec.latency)
         return _postprocess(bqm, sampleset, postprocess)
 
     def estimate_access_seconds(self, qubits: int, num_reads: int, parameters: dict) -> float:
