@@ -10,7 +10,7 @@ sampler starts from the previous solution where it takes initial states.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field, replace
 
 import dimod
@@ -179,6 +179,34 @@ def refine(
     soon as the exact optimum on that set meets libsvm's KKT condition at
     ``tol`` (:func:`training.polish.polish`). A working set's rounds
     begin at its :class:`Start`; a whole dual's at 0 with multiplier 0.
+    The rounds themselves are :func:`rounds`; this drives them one call at a time.
+    """
+    steps = rounds(dual, encoding, settings, tolerances, start)
+    request = next(steps)
+    while True:
+        try:
+            request = steps.send(solve_round(*request))
+        except StopIteration as finished:
+            return finished.value
+
+
+#: What :func:`rounds` yields (a round's QUBO, the warm start's bits or None, the
+#: warm start's effort) and is sent back (the SampleSet, whether it started warm).
+RoundRequest = tuple[dimod.BinaryQuadraticModel, "NDArray[np.int8] | None", int]
+
+
+def rounds(
+    dual: Dual,
+    encoding: Encoding,
+    settings: SolveSettings,
+    tolerances: Tolerances,
+    start: Start | None = None,
+) -> Generator[RoundRequest, tuple[dimod.SampleSet, bool], Refinement]:
+    """The refinement rounds of :func:`refine` as a generator: it yields each round's QUBO.
+
+    The caller sends back the sampler's answer; the generator returns the
+    :class:`Refinement`. Several duals' rounds can so share sampler calls,
+    round by round (several working sets in one QPU call).
     """
     penalty = settings.penalty * _penalty_unit(dual, tolerances, start)
     multiplier, kkt_tol = (
@@ -192,7 +220,7 @@ def refine(
         started = time.perf_counter()
         bqm = dual.qubo(search.box, penalty=penalty, multiplier=search.multiplier)
         warm_bits = None if search.centre is None else search.box.encode(search.centre).ravel()
-        sampleset, warm = solve_round(bqm, warm_bits, search.effort)
+        sampleset, warm = yield bqm, warm_bits, search.effort
         info = sampleset.info
         result = _ranked(sampleset, bqm, search.box, warm_bits)
         if start is not None and search.centre is None:

@@ -107,6 +107,47 @@ class SamplerSession:
         self.seconds += time.perf_counter() - started
         return sampleset, warm
 
+    def copies(self, n_variables: int) -> int:
+        """QUBOs of ``n_variables`` one call takes (the protocol's ``parallel_copies``; else 1)."""
+        declared = getattr(self.sampler, "parallel_copies", None)
+        return max(1, int(declared(n_variables))) if callable(declared) else 1
+
+    def sample_many(self, requests: list[tuple]) -> list[tuple[dimod.SampleSet, bool]]:
+        """Several rounds' QUBOs (``(bqm, warm_bits, effort)`` each) in one call, where it can.
+
+        A sampler with ``sample_multiple`` (the protocol's several problems per
+        call: a QPU's disjoint cliques) takes them at once, one programming
+        and one round trip, warm-started (reverse anneal) only when every one
+        of them has a start; any other sampler, or a single request, takes
+        them one call each.
+        """
+        multiple = getattr(self.sampler, "sample_multiple", None)
+        if len(requests) == 1 or not callable(multiple) or self.fell_back:
+            return [self(*request) for request in requests]
+        started = time.perf_counter()
+        bqms = [request[0] for request in requests]
+        options = {"num_reads": self.num_reads, **self.options}
+        if "seed" in self.sampler.parameters:
+            options["seed"] = int(self.rng.randint(np.iinfo(np.int32).max))
+        warm = all(request[1] is not None for request in requests)
+        reverse = (
+            warm_start_options(self.sampler, bqms[0], requests[0][1], num_reads=1) if warm else None
+        )
+        warm = reverse is not None and "anneal_schedule" in reverse
+        if warm:
+            options.pop("annealing_time", None)  # the reverse anneal's schedule sets it
+            options.update(
+                initial_states=[request[1] for request in requests],
+                anneal_schedule=reverse["anneal_schedule"],
+                reinitialize_state=True,
+            )
+        answers = multiple(bqms, **options)
+        checked = [check_sampleset(a, b, self.name) for a, b in zip(answers, bqms, strict=True)]
+        self.diagnostics.append(read_diagnostics(self.sampler, checked[0]))
+        self.calls += 1
+        self.seconds += time.perf_counter() - started
+        return [(answer, warm) for answer in checked]
+
     def _call(self, bqm, warm_bits, seed: int, effort: int) -> tuple[dimod.SampleSet, bool]:
         parameters = self.sampler.parameters
         defaults = {}

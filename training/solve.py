@@ -23,6 +23,7 @@ from qubo import Dual, Encoding
 from training._warnings import warn_at_caller
 from training.certificate import certify
 from training.guards import check_encoding, check_whole_qubo, kernel_columns
+from training.parallel_sets import decompose_parallel
 from training.rounds import Refinement, Start, refine
 from training.sampler import SamplerSession
 from training.settings import SolveSettings, TrainingRequest
@@ -150,24 +151,18 @@ def _solve_decomposed(
     dual, settings, owner = request.dual, request.settings, request.owner
     columns = kernel_columns(request.data, settings, size, owner)
     tolerances = Tolerances.at(settings.tol, dual, dual.linear, _largest(columns.diagonal()))
-    rounds: list[Refinement] = []
-
-    def solve_subproblem(
-        subproblem: Dual, start: NDArray[np.float64], multiplier: float, kkt_tol: float
-    ) -> tuple[NDArray[np.float64], int, bool]:
-        calls = session.calls
-        with _capacity_explained(owner, subproblem.n_coefficients, settings.n_bits):
-            result = refine(
-                subproblem, encoding, session, settings, tolerances,
-                Start(start, multiplier, kkt_tol),
+    copies = session.copies(size * settings.n_bits)
+    with _capacity_explained(owner, size, settings.n_bits):
+        if copies > 1:  # several working sets share each call (a QPU's disjoint cliques)
+            outcome, rounds = decompose_parallel(
+                dual, columns, session, encoding, settings, tolerances, size=size,
+                copies=copies, max_iter=_max_outer(dual.n_coefficients, size * copies),
             )  # fmt: skip
-        rounds.append(result)
-        return result.coefficients[0], session.calls - calls, bool(result.trace[-1].polished)
-
-    outcome = decompose(
-        dual, columns, solve_subproblem, size=size, tolerances=tolerances,
-        max_iter=_max_outer(dual.n_coefficients, size),
-    )  # fmt: skip
+        else:
+            outcome, single = _one_set_per_call(
+                dual, columns, session, encoding, settings, tolerances, size
+            )
+            rounds = [[result] for result in single]
     if not outcome.converged:
         warn_at_caller(
             f"{owner} stopped after {outcome.n_iter} working sets ({outcome.reason}) with "
@@ -179,10 +174,39 @@ def _solve_decomposed(
     return _decomposed_solution(request, outcome, rounds, tolerances, encoding, session, size)
 
 
+def _one_set_per_call(
+    dual: Dual,
+    columns,
+    session: SamplerSession,
+    encoding: Encoding,
+    settings: SolveSettings,
+    tolerances: Tolerances,
+    size: int,
+) -> tuple[Decomposition, list[Refinement]]:
+    """The working sets one at a time, each subproblem by the rounds on the session's backend."""
+    rounds: list[Refinement] = []
+
+    def solve_subproblem(
+        subproblem: Dual, start: NDArray[np.float64], multiplier: float, kkt_tol: float
+    ) -> tuple[NDArray[np.float64], int, bool]:
+        calls = session.calls
+        result = refine(
+            subproblem, encoding, session, settings, tolerances, Start(start, multiplier, kkt_tol)
+        )
+        rounds.append(result)
+        return result.coefficients[0], session.calls - calls, bool(result.trace[-1].polished)
+
+    outcome = decompose(
+        dual, columns, solve_subproblem, size=size, tolerances=tolerances,
+        max_iter=_max_outer(dual.n_coefficients, size),
+    )  # fmt: skip
+    return outcome, rounds
+
+
 def _decomposed_solution(
     request: TrainingRequest,
     outcome: Decomposition,
-    rounds: list[Refinement],
+    rounds: list[list[Refinement]],
     tolerances: Tolerances,
     encoding: Encoding,
     session: SamplerSession,
@@ -193,7 +217,11 @@ def _decomposed_solution(
     # Reducing a pair keeps beta, so the gradient (which depends on beta) stays exact.
     z = dual.canonical(outcome.coefficients)[None, :]
     trace = records_to_arrays(outcome.trace, _OUTER_TRACE)
-    trace["rounds"] = read_only(np.array([r.n_iter for r in rounds], dtype=np.int64))
+    # rounds per outer iteration: its sets ran in lockstep, so the most any of them took
+    trace["rounds"] = read_only(
+        np.array([max(r.n_iter for r in batch) for batch in rounds], dtype=np.int64)
+    )
+    rounds = [r for batch in rounds for r in batch]
     return _solution(
         request, z, np.array([dual.objective(z[0], outcome.gradient)]), outcome.gradient[None, :],
         tolerances, encoding, session, trace=trace, reason=outcome.reason, size=size,

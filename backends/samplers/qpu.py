@@ -24,6 +24,13 @@ from backends.errors import (
 from backends.samplers.checks import check_sample_options
 from backends.samplers.diagnostics import SolveDiagnostics, dwave_timing_seconds
 from backends.samplers.interrupt import interruptible
+from backends.samplers.parallel import (
+    choose_copies,
+    disjoint_cliques,
+    embed_tiled,
+    mean_chain_breaks,
+    unembed_tiled,
+)
 from backends.samplers.qpu_noise import NoisyAnneal, QPUNoise, resolve_noise
 
 __all__ = ["QPUSampler", "QPUSpec", "clique_capacity", "forget_embeddings"]
@@ -77,6 +84,8 @@ class QPUSpec:
     by default D-Wave's published figures, since the mock is there to tell a
     user what a QPU will do; ``noise=0`` anneals the problem exactly as
     programmed) on the chip ``chip_seed`` (its per-qubit gains).
+    ``copies`` is how many working sets of a decomposed fit share one call,
+    each on its own clique of the chip (1; "auto": as many as fit).
     ``latency`` is what one call costs the client beyond its QPU access
     time (network, the solver's queue-free overhead): each call's estimated
     wall clock is its estimated access time plus ``latency``, to plan an
@@ -92,8 +101,14 @@ class QPUSpec:
     noise: QPUNoise | float | None = None
     chip_seed: int = 0
     latency: float = DEFAULT_LATENCY
+    copies: int | str = 1
 
     def __post_init__(self) -> None:
+        copies = self.copies
+        if copies != "auto" and (
+            not isinstance(copies, (int, np.integer)) or isinstance(copies, bool) or copies < 1
+        ):
+            raise ValueError(f"copies must be a whole number >= 1 or 'auto'; got {copies!r}")
         latency = self.latency
         if (
             not isinstance(latency, Real)
@@ -383,6 +398,124 @@ class QPUSampler(dimod.Sampler):
         sampleset.info["estimated_qpu_access_seconds"] = estimate
         sampleset.info["estimated_wall_seconds"] = estimate + float(self.spec.latency)
         return _postprocess(bqm, sampleset, postprocess)
+
+    def parallel_copies(self, n_variables: int) -> int:
+        """Problems of ``n_variables`` one call takes, each on its own clique (``copies``).
+
+        The sampler protocol's member for several working sets per call
+        (:mod:`backends.samplers.protocol`); 1 unless the sampler was built with
+        ``copies`` ("auto": every disjoint clique the chip holds). Refuses more
+        than the chip holds before any call.
+        """
+        if self.spec.copies == 1 or n_variables > self.capacity:
+            return 1
+        found = self._cliques(n_variables)
+        qubits = len(self.child.nodelist)
+        return choose_copies(self.spec.copies, found, qubits, n_variables, self.name)
+
+    def _cliques(self, n: int) -> list[dict]:
+        child = self.child
+        return disjoint_cliques(_fingerprint(child), child.to_networkx_graph, n)
+
+    def sample_multiple(
+        self,
+        bqms: list[dimod.BinaryQuadraticModel],
+        *,
+        num_reads: int = 100,
+        chain_strength=None,
+        postprocess: str | None = "steepest",
+        seed: int | None = None,
+        initial_states: list | None = None,
+        **parameters,
+    ) -> list[dimod.SampleSet]:
+        """Several problems of one size in one call, each on its own clique embedding.
+
+        One programming, one set of reads, one round trip; each problem gets
+        its own chain strength (uniform torque compensation) and, under
+        ``auto_scale``, its own normalisation into the QPU's ranges. With
+        ``initial_states`` (one bit vector per problem, in its variables'
+        order) the call reverse-anneals every copy from its state. Returns
+        one SampleSet per problem; each ``info`` describes the whole call.
+        """
+        if seed is not None and self.spec.kind != "mock":
+            raise ValueError(f"a QPU takes no seed; got seed={seed!r} for {self.name}")
+        self._check_parameters({**parameters, **({"initial_state": 1} if initial_states else {})})
+        n = bqms[0].num_variables
+        if any(b.num_variables != n for b in bqms) or n > self.capacity:
+            raise BackendCapacityError(
+                f"sample_multiple takes problems of one size, each at most {self.capacity} "
+                f"variables; got sizes {sorted({b.num_variables for b in bqms})}"
+            )
+        cliques = self._cliques(n)
+        if len(bqms) > len(cliques):
+            raise BackendCapacityError(
+                f"{len(bqms)} problems of {n} variables need as many disjoint cliques; the "
+                f"{self.name} working graph holds {len(cliques)}"
+            )
+        require_dwave_system()
+        from dwave.embedding.chain_strength import uniform_torque_compensation
+
+        logical = [
+            {list(bqm.variables)[i]: chain for i, chain in clique.items()}
+            for bqm, clique in zip(bqms, cliques, strict=False)
+        ]
+        strengths = [
+            chain_strength or uniform_torque_compensation(bqm, emb)
+            for bqm, emb in zip(bqms, logical, strict=True)
+        ]
+        properties = self.child.properties
+        scaled = parameters.get("auto_scale", True)
+        tiled = embed_tiled(
+            bqms, logical, strengths, self.child.adjacency,
+            h_range=properties["h_range"] if scaled else None,
+            j_range=properties["j_range"] if scaled else None,
+        )  # fmt: skip
+        if initial_states:
+            parameters["initial_state"] = {
+                q: int(state[i])
+                for bqm, emb, state in zip(bqms, logical, initial_states, strict=True)
+                for i, v in enumerate(bqm.variables)
+                for q in emb[v]
+            }
+        answer = self._tiled_call(tiled, num_reads, seed, parameters)
+        answers = unembed_tiled(answer, bqms, logical)
+        info = self._call_info(answer, logical, answers, strengths, num_reads, parameters)
+        for a in answers:
+            a.info.update(info)
+        return [_postprocess(b, a, postprocess) for b, a in zip(bqms, answers, strict=True)]
+
+    def _tiled_call(self, tiled, num_reads: int, seed, parameters: dict) -> dimod.SampleSet:
+        def call() -> dimod.SampleSet:
+            with self._mock_call(seed, parameters):
+                answer = self.child.sample(tiled, num_reads=num_reads, **parameters)
+                answer.resolve()
+                return answer
+
+        return call_remote(
+            call,
+            f"the {self.name} call failed",
+            "the network, the solver or its time limit may be at fault; retry",
+        )
+
+    def _call_info(self, answer, logical, answers, strengths, num_reads, parameters) -> dict:
+        """What one tiled call reports, the same on each problem's answer."""
+        chains = [len(chain) for emb in logical for chain in emb.values()]
+        qubits = int(sum(chains))
+        estimate = self.estimate_access_seconds(qubits, num_reads, parameters)
+        return {
+            "timing": answer.info.get("timing", {}),
+            "embedding": {
+                "physical_qubits": qubits,
+                "max_chain_length": int(max(chains)),
+                "reused": True,
+                "embedding_seconds": 0.0,
+                "copies": len(logical),
+            },
+            "chain_break_fraction": mean_chain_breaks(answers),
+            "chain_strength": float(np.mean(strengths)),
+            "estimated_qpu_access_seconds": estimate,
+            "estimated_wall_seconds": estimate + float(self.spec.latency),
+        }
 
     def estimate_access_seconds(self, qubits: int, num_reads: int, parameters: dict) -> float:
         """The QPU access time D-Wave's published timing model gives for one call, in seconds.

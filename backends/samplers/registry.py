@@ -75,9 +75,12 @@ _BACKENDS: dict[str, _Backend] = {
     "sa": _Backend(_sa, frozenset({"beta_schedule_type"})),
     "tabu": _Backend(_tabu),
     "steepest": _Backend(_steepest),
-    "qpu": _Backend(_qpu, frozenset({"solver", "polling_timeout", "request_timeout", "latency"})),
+    "qpu": _Backend(
+        _qpu, frozenset({"solver", "polling_timeout", "request_timeout", "latency", "copies"})
+    ),
     "mock-qpu": _Backend(
-        _mock_qpu, frozenset({"topology_shape", "num_sweeps", "noise", "chip_seed", "latency"})
+        _mock_qpu,
+        frozenset({"topology_shape", "num_sweeps", "noise", "chip_seed", "latency", "copies"}),
     ),
     "hybrid": _Backend(_hybrid, frozenset({"solver"})),
 }
