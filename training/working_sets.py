@@ -94,6 +94,8 @@ def select_working_set(
     size: int,
     previous: NDArray[np.intp],
     tol: float,
+    *,
+    ordered: bool = False,
 ) -> NDArray[np.intp]:
     """Maximal violating pairs, topped up with part of the previous working set.
 
@@ -103,6 +105,8 @@ def select_working_set(
     and from further violators if that is not enough. Only coefficients
     that take part in a violating pair (``v`` above ``min_{I_low} v + tol``
     in ``I_up``, below ``max_{I_up} v - tol`` in ``I_low``) are chosen as new.
+    Sorted by index, or with ``ordered`` in the order they were chosen (the
+    most violating pairs first).
 
     Examples
     --------
@@ -126,7 +130,7 @@ def select_working_set(
         rest = _interleave(up_order, low_order, size + chosen.size)
         rest = rest[~np.isin(rest, chosen)]
         chosen = np.concatenate([chosen, rest[: size - chosen.size]])
-    return np.sort(chosen)
+    return chosen if ordered else np.sort(chosen)
 
 
 def _interleave(first: NDArray[np.intp], second: NDArray[np.intp], size: int) -> NDArray[np.intp]:
