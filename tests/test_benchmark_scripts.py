@@ -34,3 +34,22 @@ def test_shrinking_bound_finds_every_function_it_names(capsys):
     shares = [float(line.split()[-1].rstrip("%")) for line in lines[1:]]
     assert sum(shares[:-1]) == pytest.approx(shares[-1], abs=0.1 * len(shares))
     assert 0 < shares[-1] < 100
+
+
+def test_the_qpu_noise_benchmark_shows_the_annealers_share_under_noise(capsys):
+    """One small cell at the default noise: hqml exact, random bits far off, all columns filled."""
+    from experiments.benchmarks import qpu_noise
+
+    rows = qpu_noise.run_cell("svc", 40, 1.0, 1)
+    by_method = {row["method"]: row for row in rows}
+    assert set(by_method) == {"hqml", "single shot", "random bits"}
+    assert abs(by_method["hqml"]["gap"]) < 1e-3 and not by_method["hqml"]["warned"]
+    assert by_method["random bits"]["gap"] > 100 * max(abs(by_method["hqml"]["gap"]), 1e-4)
+    hqml = by_method["hqml"]
+    assert hqml["calls"] >= 1 and hqml["wall"] > hqml["billed"] > 0 and hqml["breaks"] >= 0
+    qpu_noise.print_header()
+    for row in rows:
+        qpu_noise.print_row(row)
+    assert "random bits" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        qpu_noise.main(["--levels", "-1"])

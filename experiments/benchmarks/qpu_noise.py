@@ -24,7 +24,7 @@ benchmark's unseen group), QSVC on make_classification (the scaling
 benchmark's). make_friedman1 chose the parallel sets' layout and is not used.
 
     python -m experiments.benchmarks.qpu_noise [--sizes 100 1000] [--levels 0 0.5 1 2]
-        [--copies 1] [--tasks svr svc]
+        [--copies 1] [--working-set-size auto] [--tasks svr svc] [--only hqml]
 """
 
 from __future__ import annotations
@@ -93,13 +93,13 @@ def _fit(model, X, y) -> tuple[object, float, bool]:
     return model, time.perf_counter() - start, warned
 
 
-def _models(task: str, level: float, copies) -> dict:
+def _models(task: str, level: float, copies, size) -> dict:
     estimator = QSVR if task == "svr" else QSVC
     ensemble = PartitionEnsembleRegressor if task == "svr" else PartitionEnsembleClassifier
     options = {"noise": level, "copies": copies}
     mock = {"backend": "mock-qpu", "backend_options": options, "random_state": 0}
     return {
-        "hqml": estimator(**mock),
+        "hqml": estimator(**mock, working_set_size=size),
         "single shot": ensemble(
             estimator(**mock, max_iter=1, polish=False),
             subset_size=44 if task == "svr" else 88,
@@ -124,13 +124,15 @@ def _usage(model) -> dict:
     return total
 
 
-def run_cell(task: str, n: int, level: float, copies, only: list[str] | None = None) -> list[dict]:
+def run_cell(
+    task: str, n: int, level: float, copies, only: list[str] | None = None, size="auto"
+) -> list[dict]:
     """Every method at one task, N and noise level; libsvm fitted once as the reference."""
     X, y, X_test, y_test = (regression_data if task == "svr" else classification_data)(n)
     reference = (SVR if task == "svr" else SVC)(tol=1e-8).fit(X, y)
     base = reference.score(X_test, y_test)
     rows = []
-    for method, model in _models(task, level, copies).items():
+    for method, model in _models(task, level, copies, size).items():
         if only and method not in only:
             continue
         if method == "random bits" and level != 1.0:
@@ -170,17 +172,22 @@ def main(argv=None) -> None:
     parser.add_argument("--tasks", nargs="+", choices=["svr", "svc"], default=["svr", "svc"])
     parser.add_argument("--copies", default="1", help="working sets per QPU call: 1, k or auto")
     parser.add_argument("--only", nargs="+", choices=["hqml", "single shot", "random bits"])
+    parser.add_argument(
+        "--working-set-size", default="auto", help="hqml's working_set_size: auto or a number"
+    )
     args = parser.parse_args(argv)
     if any(n < 10 for n in args.sizes):
         parser.error(f"--sizes must be at least 10 each; got {args.sizes}")
     if any(not np.isfinite(level) or level < 0 for level in args.levels):
         parser.error(f"--levels must be finite and >= 0; got {args.levels}")
     copies = args.copies if args.copies == "auto" else int(args.copies)
+    size = args.working_set_size
+    size = size if size == "auto" else int(size)
     print_header()
     for task in args.tasks:
         for n in args.sizes:
             for level in args.levels:
-                for row in run_cell(task, n, level, copies, args.only):
+                for row in run_cell(task, n, level, copies, args.only, size):
                     print_row(row)
 
 
