@@ -336,7 +336,9 @@ class QPUSampler(dimod.Sampler):
             A dense problem of at most :attr:`capacity` variables.
         num_reads : int, default=100
             Anneals (reads) on the QPU.
-        chain_strength : float, optional
+        chain_strength : float or callable, optional
+            A number, or ``f(bqm, embedding)`` as dwave-system takes (e.g. a
+            multiple of uniform torque compensation).
             Default: uniform torque compensation.
         postprocess : {"steepest"} or None, default="steepest"
             Greedy descent of every unembedded sample on the logical problem.
@@ -362,14 +364,12 @@ class QPUSampler(dimod.Sampler):
         if bqm.num_variables > self.capacity:
             raise BackendCapacityError(self._capacity_message(bqm.num_variables))
         system = require_dwave_system()
-        from dwave.embedding.chain_strength import uniform_torque_compensation
 
         embedding, reused, embed_seconds = self._embedding(bqm.num_variables)
         labels = list(bqm.variables)
         logical = {labels[i]: chain for i, chain in embedding.items()}
         composite = self._composite(system, bqm.num_variables, logical)
-        if chain_strength is None:
-            chain_strength = uniform_torque_compensation(bqm, logical)
+        chain_strength = _chain_strength(chain_strength, bqm, logical)
 
         def call() -> dimod.SampleSet:
             with self._mock_call(seed, parameters):
@@ -453,14 +453,13 @@ class QPUSampler(dimod.Sampler):
                 f"{self.name} working graph holds {len(cliques)}"
             )
         require_dwave_system()
-        from dwave.embedding.chain_strength import uniform_torque_compensation
 
         logical = [
             {list(bqm.variables)[i]: chain for i, chain in clique.items()}
             for bqm, clique in zip(bqms, cliques, strict=False)
         ]
         strengths = [
-            chain_strength or uniform_torque_compensation(bqm, emb)
+            _chain_strength(chain_strength, bqm, emb)
             for bqm, emb in zip(bqms, logical, strict=True)
         ]
         properties = self.child.properties
@@ -604,6 +603,15 @@ class QPUSampler(dimod.Sampler):
             np.average(breaks, weights=record.num_occurrences)
         )
         return sampleset
+
+
+def _chain_strength(given, bqm: dimod.BinaryQuadraticModel, embedding: dict) -> float:
+    """The chain strength of one problem: given, computed by a given rule, or D-Wave's default."""
+    from dwave.embedding.chain_strength import uniform_torque_compensation
+
+    if given is None:
+        return float(uniform_torque_compensation(bqm, embedding))
+    return float(given(bqm, embedding) if callable(given) else given)
 
 
 def _postprocess(

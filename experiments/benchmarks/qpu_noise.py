@@ -25,6 +25,7 @@ benchmark's). make_friedman1 chose the parallel sets' layout and is not used.
 
     python -m experiments.benchmarks.qpu_noise [--sizes 100 1000] [--levels 0 0.5 1 2]
         [--copies 1] [--working-set-size auto] [--tasks svr svc] [--only hqml]
+    python -m experiments.benchmarks.qpu_noise --levers 400   # one lever at a time
 """
 
 from __future__ import annotations
@@ -165,6 +166,56 @@ def print_row(row: dict) -> None:
     )
 
 
+class ScaledTorque:
+    """A chain strength of ``factor`` times D-Wave's uniform torque compensation."""
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+
+    def __call__(self, bqm, embedding) -> float:
+        from dwave.embedding.chain_strength import uniform_torque_compensation
+
+        return self.factor * uniform_torque_compensation(bqm, embedding)
+
+    def __repr__(self) -> str:
+        return f"ScaledTorque({self.factor})"
+
+
+#: The levers of part 2, each a change of QSVR's settings on the noisy mock.
+LEVERS = {
+    "default (5 reads, 88 coefs)": ({}, "auto"),
+    "20 reads": ({"num_reads": 20}, "auto"),
+    "chains x0.5 torque": ({"chain_strength": ScaledTorque(0.5)}, "auto"),
+    "chains x2 torque": ({"chain_strength": ScaledTorque(2.0)}, "auto"),
+    "44-coef sets (chains 6)": ({}, 44),
+    "44-coef sets, 4 per call": ({"copies": "auto"}, 44),
+    "30-coef sets, 9 per call": ({"copies": "auto"}, 30),
+}
+
+
+def levers(n: int, level: float = 1.0) -> None:
+    """QSVR at N on the noisy mock, one lever changed at a time, against libsvm."""
+    X, y, X_test, y_test = regression_data(n)
+    reference = SVR(tol=1e-8).fit(X, y)
+    base = reference.score(X_test, y_test)
+    print_header()
+    for name, (options, size) in LEVERS.items():
+        reads = options.pop("num_reads", 5)
+        model = QSVR(
+            backend="mock-qpu", backend_options={"noise": level, **options},
+            num_reads=reads, working_set_size=size, random_state=0,
+        )  # fmt: skip
+        model, seconds, warned = _fit(model, X, y)
+        row = {
+            "task": "svr", "n": n, "level": level, "method": name[:12],
+            "gap": _gap("svr", model, reference, X, y),
+            "score": model.score(X_test, y_test) - base, "seconds": seconds,
+            "warned": warned, **_usage(model),
+        }  # fmt: skip
+        print(f"{name}:")
+        print_row(row)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
@@ -175,11 +226,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--working-set-size", default="auto", help="hqml's working_set_size: auto or a number"
     )
+    parser.add_argument("--levers", type=int, metavar="N", help="QSVR's levers at N, noise 1")
     args = parser.parse_args(argv)
     if any(n < 10 for n in args.sizes):
         parser.error(f"--sizes must be at least 10 each; got {args.sizes}")
     if any(not np.isfinite(level) or level < 0 for level in args.levels):
         parser.error(f"--levels must be finite and >= 0; got {args.levels}")
+    if args.levers:
+        levers(args.levers)
+        return
     copies = args.copies if args.copies == "auto" else int(args.copies)
     size = args.working_set_size
     size = size if size == "auto" else int(size)
