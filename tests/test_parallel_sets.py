@@ -13,6 +13,7 @@ from sklearn.svm import SVR
 
 from backends import BackendCapacityError, get_sampler
 from backends.samplers.parallel import ParallelCopiesWarning
+from qubo import KKT
 from training.parallel_sets import combine_moves, disjoint_sets
 
 
@@ -59,12 +60,13 @@ def test_moves_that_overshoot_together_are_shortened():
 def test_disjoint_sets_take_the_most_violating_pairs_first():
     v = np.linspace(4.0, -3.0, 16)
     every = np.ones(16, dtype=bool)
-    sets = disjoint_sets(v, every, every, 4, 3, np.array([], dtype=np.intp), 1e-3)
+    kkt = KKT(7.0, v, every, every)
+    sets = disjoint_sets(kkt, 4, 3, np.array([], dtype=np.intp), 1e-3)
     assert [s.size for s in sets] == [4, 4, 4]
     union = np.concatenate(sets)
     assert np.unique(union).size == union.size  # disjoint
     assert sets[0].tolist() == [0, 1, 14, 15]  # the two most violating pairs
-    few = disjoint_sets(v, every, every, 12, 3, np.array([], dtype=np.intp), 1e-3)
+    few = disjoint_sets(kkt, 12, 3, np.array([], dtype=np.intp), 1e-3)
     assert len(few) == 1 and few[0].size == 12  # only one full set: no short QUBO in the call
 
 

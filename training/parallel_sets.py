@@ -22,11 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import minimize
 
-from qubo import Dual, Encoding
-from training.rounds import Refinement, Start, rounds
-from training.sampler import SamplerSession
-from training.settings import SolveSettings
-from training.tolerances import Tolerances
+from qubo import KKT, Dual
+from training.rounds import Refinement, RoundsContext, Start, rounds
 from training.working_sets import (
     _INEXACT,
     _SETTLE_WINDOW,
@@ -42,13 +39,7 @@ __all__ = ["combine_moves", "decompose_parallel", "disjoint_sets"]
 
 
 def disjoint_sets(
-    v: NDArray[np.float64],
-    up: NDArray[np.bool_],
-    low: NDArray[np.bool_],
-    size: int,
-    copies: int,
-    previous: NDArray[np.intp],
-    tol: float,
+    kkt: KKT, size: int, copies: int, previous: NDArray[np.intp], tol: float
 ) -> list[NDArray[np.intp]]:
     """Up to ``copies`` disjoint working sets of ``size`` coefficients, each a mix of both ends.
 
@@ -68,11 +59,11 @@ def disjoint_sets(
     Examples
     --------
     >>> v = np.array([4.0, 3.0, 2.0, 1.0, 0.0, -1.0, -2.0, -3.0])
-    >>> every = np.ones(8, dtype=bool)
-    >>> [s.tolist() for s in disjoint_sets(v, every, every, 4, 2, np.array([], int), 1e-3)]
+    >>> kkt = KKT(7.0, v, np.ones(8, dtype=bool), np.ones(8, dtype=bool))
+    >>> [s.tolist() for s in disjoint_sets(kkt, 4, 2, np.array([], int), 1e-3)]
     [[0, 1, 6, 7], [2, 3, 4, 5]]
     """
-    chosen = select_working_set(v, up, low, size * copies, previous, tol, ordered=True)
+    chosen = select_working_set(kkt.v, kkt.up, kkt.low, size * copies, previous, tol, ordered=True)
     k = max(1, min(copies, chosen.size // size))
     return [np.sort(chosen[i * size : (i + 1) * size]) for i in range(k)]
 
@@ -110,18 +101,14 @@ def combine_moves(
 
 
 def _lockstep(
-    session: SamplerSession,
-    subproblems: list[Dual],
-    starts: list[Start],
-    encoding: Encoding,
-    settings: SolveSettings,
-    tolerances: Tolerances,
+    context: RoundsContext, subproblems: list[Dual], starts: list[Start]
 ) -> list[Refinement]:
     """Every subproblem's rounds, round r of all of them in one call, until each has stopped."""
     steps = [
-        rounds(sub, encoding, settings, tolerances, start)
+        rounds(sub, context.encoding, context.settings, context.tolerances, start)
         for sub, start in zip(subproblems, starts, strict=True)
     ]
+    session = context.session
     pending = {i: next(step) for i, step in enumerate(steps)}
     results: list[Refinement | None] = [None] * len(steps)
     while pending:
@@ -136,16 +123,7 @@ def _lockstep(
 
 
 def decompose_parallel(
-    dual: Dual,
-    columns,
-    session: SamplerSession,
-    encoding: Encoding,
-    settings: SolveSettings,
-    tolerances: Tolerances,
-    *,
-    size: int,
-    copies: int,
-    max_iter: int,
+    dual: Dual, columns, context: RoundsContext, *, size: int, copies: int, max_iter: int
 ) -> tuple[Decomposition, list[list[Refinement]]]:
     """:func:`training.working_sets.decompose` with ``copies`` disjoint working sets per call.
 
@@ -153,22 +131,23 @@ def decompose_parallel(
     answers, ``max_iter``); returns the outcome and, per outer iteration,
     its sets' rounds.
     """
+    session, tolerances = context.session, context.tolerances
     z, gradient = np.zeros(dual.n_coefficients), dual.linear.astype(float).copy()
     previous, trace, refinements = np.empty(0, dtype=np.intp), [], []
     stalls, reason, tol = 0, "max_iter", tolerances.kkt
-    gap, v, up, low = dual.kkt(z, gradient)
+    kkt = dual.kkt(z, gradient)
     window = max(_SETTLE_WINDOW, z.size // (size * copies))
     while len(trace) < max_iter:
-        reason = _stop_reason(gap, tolerances, stalls, trace, window) or "max_iter"
+        reason = _stop_reason(kkt.violation, tolerances, stalls, trace, window) or "max_iter"
         if reason != "max_iter":
             break
         started, calls = time.perf_counter(), session.calls
-        sets = disjoint_sets(v, up, low, size, copies, previous, tol)
+        sets = disjoint_sets(kkt, size, copies, previous, tol)
         union = np.concatenate(sets)
         block = columns(dual.points[union])
         subproblems = _subproblems(dual, sets, union, z, gradient, block)
-        start = [Start(z[W], _multiplier(v, up, low), max(tol, _INEXACT * gap)) for W in sets]
-        results = _lockstep(session, subproblems, start, encoding, settings, tolerances)
+        multiplier, sub_tol = _multiplier(*kkt[1:]), max(tol, _INEXACT * kkt.violation)
+        results = _lockstep(context, subproblems, [Start(z[W], multiplier, sub_tol) for W in sets])
         refinements.append(results)
         moves = np.zeros((union.size, len(sets)))
         offset = 0
@@ -185,11 +164,13 @@ def decompose_parallel(
         stalls = 0 if accepted else stalls + 1
         previous = union
         polished = all(bool(r.trace[-1].polished) for r in results)
+        objective, seconds = dual.objective(z, gradient), time.perf_counter() - started
+        calls = session.calls - calls
         trace.append(
-            OuterRecord(gap, dual.objective(z, gradient), union.size, session.calls - calls,
-                        time.perf_counter() - started, polished, accepted)
-        )  # fmt: skip
-        gap, v, up, low = dual.kkt(z, gradient)
+            OuterRecord(kkt.violation, objective, union.size, calls, seconds, polished, accepted)
+        )
+        kkt = dual.kkt(z, gradient)
+    gap = kkt.violation
     outcome = _outcome(z, gradient, trace, gap, "kkt" if gap <= tol else reason)
     return outcome, refinements
 

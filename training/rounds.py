@@ -153,6 +153,16 @@ class Start:
     kkt_tol: float
 
 
+@dataclass(frozen=True)
+class RoundsContext:
+    """What every subproblem's rounds share in one fit: the sampler, the bits, the settings."""
+
+    session: SampleQubo
+    encoding: Encoding
+    settings: SolveSettings
+    tolerances: Tolerances
+
+
 #: Each box narrows by this factor when a round lands inside it.
 _SHRINK = 0.25
 

@@ -24,7 +24,7 @@ from training._warnings import warn_at_caller
 from training.certificate import certify
 from training.guards import check_encoding, check_whole_qubo, kernel_columns
 from training.parallel_sets import decompose_parallel
-from training.rounds import Refinement, Start, refine
+from training.rounds import Refinement, RoundsContext, Start, refine
 from training.sampler import SamplerSession
 from training.settings import SolveSettings, TrainingRequest
 from training.solution import DualSolution, read_only, records_to_arrays
@@ -152,16 +152,15 @@ def _solve_decomposed(
     columns = kernel_columns(request.data, settings, size, owner)
     tolerances = Tolerances.at(settings.tol, dual, dual.linear, _largest(columns.diagonal()))
     copies = session.copies(size * settings.n_bits)
+    context = RoundsContext(session, encoding, settings, tolerances)
     with _capacity_explained(owner, size, settings.n_bits):
         if copies > 1:  # several working sets share each call (a QPU's disjoint cliques)
             outcome, rounds = decompose_parallel(
-                dual, columns, session, encoding, settings, tolerances, size=size,
-                copies=copies, max_iter=_max_outer(dual.n_coefficients, size * copies),
+                dual, columns, context, size=size, copies=copies,
+                max_iter=_max_outer(dual.n_coefficients, size * copies),
             )  # fmt: skip
         else:
-            outcome, single = _one_set_per_call(
-                dual, columns, session, encoding, settings, tolerances, size
-            )
+            outcome, single = _one_set_per_call(dual, columns, context, size)
             rounds = [[result] for result in single]
     if not outcome.converged:
         warn_at_caller(
@@ -175,16 +174,13 @@ def _solve_decomposed(
 
 
 def _one_set_per_call(
-    dual: Dual,
-    columns,
-    session: SamplerSession,
-    encoding: Encoding,
-    settings: SolveSettings,
-    tolerances: Tolerances,
-    size: int,
+    dual: Dual, columns, context: RoundsContext, size: int
 ) -> tuple[Decomposition, list[Refinement]]:
     """The working sets one at a time, each subproblem by the rounds on the session's backend."""
     rounds: list[Refinement] = []
+    session, encoding, settings, tolerances = (
+        context.session, context.encoding, context.settings, context.tolerances
+    )  # fmt: skip
 
     def solve_subproblem(
         subproblem: Dual, start: NDArray[np.float64], multiplier: float, kkt_tol: float
