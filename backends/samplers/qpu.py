@@ -437,21 +437,7 @@ class QPUSampler(dimod.Sampler):
         order) the call reverse-anneals every copy from its state. Returns
         one SampleSet per problem; each ``info`` describes the whole call.
         """
-        if seed is not None and self.spec.kind != "mock":
-            raise ValueError(f"a QPU takes no seed; got seed={seed!r} for {self.name}")
-        self._check_parameters({**parameters, **({"initial_state": 1} if initial_states else {})})
-        n = bqms[0].num_variables
-        if any(b.num_variables != n for b in bqms) or n > self.capacity:
-            raise BackendCapacityError(
-                f"sample_multiple takes problems of one size, each at most {self.capacity} "
-                f"variables; got sizes {sorted({b.num_variables for b in bqms})}"
-            )
-        cliques = self._cliques(n)
-        if len(bqms) > len(cliques):
-            raise BackendCapacityError(
-                f"{len(bqms)} problems of {n} variables need as many disjoint cliques; the "
-                f"{self.name} working graph holds {len(cliques)}"
-            )
+        cliques = self._check_multiple(bqms, seed, parameters, initial_states)
         require_dwave_system()
 
         logical = [
@@ -470,18 +456,32 @@ class QPUSampler(dimod.Sampler):
             j_range=properties["j_range"] if scaled else None,
         )  # fmt: skip
         if initial_states:
-            parameters["initial_state"] = {
-                q: int(state[i])
-                for bqm, emb, state in zip(bqms, logical, initial_states, strict=True)
-                for i, v in enumerate(bqm.variables)
-                for q in emb[v]
-            }
+            parameters["initial_state"] = _physical_state(bqms, logical, initial_states)
         answer = self._tiled_call(tiled, num_reads, seed, parameters)
         answers = unembed_tiled(answer, bqms, logical)
         info = self._call_info(answer, logical, answers, strengths, num_reads, parameters)
         for a in answers:
             a.info.update(info)
         return [_postprocess(b, a, postprocess) for b, a in zip(bqms, answers, strict=True)]
+
+    def _check_multiple(self, bqms, seed, parameters: dict, initial_states) -> list[dict]:
+        """Refuse a tiled call before it is built; the cliques it will use."""
+        if seed is not None and self.spec.kind != "mock":
+            raise ValueError(f"a QPU takes no seed; got seed={seed!r} for {self.name}")
+        self._check_parameters({**parameters, **({"initial_state": 1} if initial_states else {})})
+        n = bqms[0].num_variables
+        if any(b.num_variables != n for b in bqms) or n > self.capacity:
+            raise BackendCapacityError(
+                f"sample_multiple takes problems of one size, each at most {self.capacity} "
+                f"variables; got sizes {sorted({b.num_variables for b in bqms})}"
+            )
+        cliques = self._cliques(n)
+        if len(bqms) > len(cliques):
+            raise BackendCapacityError(
+                f"{len(bqms)} problems of {n} variables need as many disjoint cliques; the "
+                f"{self.name} working graph holds {len(cliques)}"
+            )
+        return cliques
 
     def _tiled_call(self, tiled, num_reads: int, seed, parameters: dict) -> dimod.SampleSet:
         def call() -> dimod.SampleSet:
@@ -603,6 +603,16 @@ class QPUSampler(dimod.Sampler):
             np.average(breaks, weights=record.num_occurrences)
         )
         return sampleset
+
+
+def _physical_state(bqms, embeddings: list[dict], states: list) -> dict:
+    """The qubits' start state of a tiled reverse anneal: each problem's bits on its chains."""
+    return {
+        q: int(state[i])
+        for bqm, embedding, state in zip(bqms, embeddings, states, strict=True)
+        for i, v in enumerate(bqm.variables)
+        for q in embedding[v]
+    }
 
 
 def _chain_strength(given, bqm: dimod.BinaryQuadraticModel, embedding: dict) -> float:
