@@ -14,6 +14,7 @@ import gzip
 import io
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -90,12 +91,25 @@ def _open_text(path: Path):
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = _gunzip(raw, limit, path)
-        return io.StringIO(raw.decode("utf-8"))
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as error:
+        return io.StringIO(_decoded(raw), newline="")
+    except (OSError, EOFError, zlib.error) as error:
         raise CurveFileError(
             f"{path} cannot be read as a (gzip-compressed) CSV file: {type(error).__name__}: "
             f"{error}"
         ) from error
+
+
+def _decoded(raw: bytes) -> str:
+    """The text as spreadsheets save it: UTF-8, with or without Excel's BOM, else Latin-1.
+
+    Without stripping the mark, the first header became ``"\ufeffrun"`` and
+    every row its own run. Latin-1 decodes every byte: only configuration
+    names can hold such letters, and the accuracies are checked as numbers.
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
 
 
 def _gunzip(raw: bytes, limit: int, path: Path) -> bytes:
@@ -119,7 +133,7 @@ def _epoch_columns(fieldnames: list[str], path: Path) -> list[str]:
     """The accuracy columns in epoch order, read by name: acc_1 .. acc_E, each once, no gaps."""
     named = [c for c in fieldnames if c.startswith("acc_")]
     malformed = [c for c in named if not _EPOCH.fullmatch(c)]
-    duplicated = sorted({c for c in fieldnames if fieldnames.count(c) > 1})
+    duplicated = sorted(c for c, times in Counter(fieldnames).items() if times > 1)
     if not named or malformed or duplicated:
         raise CurveFileError(
             f"{path}: expected accuracy columns acc_001, acc_002, ... each once; got "
@@ -152,16 +166,33 @@ def load_curves(path: str | Path | None = None) -> Curves:
         infinite or out-of-range values.
     """
     path = Path(path) if path is not None else default_curves_path()
+    if path.is_dir():
+        raise CurveFileError(f"{path} is a folder; expected a curve file (.csv or .csv.gz)")
     if not path.is_file():
         raise CurveFileError(f"curve file {path} does not exist")
-    reader = csv.reader(_open_text(path))
-    fieldnames = next(reader, None) or []
+    # strict: an unclosed quote is an error, not a field that swallows the rest of the file
+    reader = csv.reader(_open_text(path), strict=True)
+    try:
+        return _read_curves(reader, path)
+    except csv.Error as error:  # an unclosed quote, a field over the csv module's limit, ...
+        raise CurveFileError(
+            f"{path}, line {reader.line_num}: not a valid CSV file ({error}); expected one "
+            "header row and one row per run, fields separated by commas"
+        ) from None
+
+
+def _read_curves(reader, path: Path) -> Curves:
+    """The runs below the header; blank lines (a trailing one, say) are skipped."""
+    fieldnames = [name.strip() for name in next(reader, None) or []]
     epochs = _epoch_columns(fieldnames, path)
     index = {name: i for i, name in enumerate(fieldnames)}
     columns = [index[c] for c in epochs]
     others = [n for n in fieldnames if not n.startswith("acc_")]
     configs, rows = [], []
-    for line, record in enumerate(reader, start=2):
+    for record in reader:
+        line = reader.line_num
+        if not any(field.strip() for field in record):
+            continue
         if len(record) != len(fieldnames) or any(record[i] == "" for i in columns):
             present = sum(i < len(record) and record[i] != "" for i in columns)
             extra = max(0, len(record) - len(fieldnames))

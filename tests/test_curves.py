@@ -488,3 +488,73 @@ def test_a_gzip_bomb_is_refused_before_it_expands(tmp_path, monkeypatch):
     monkeypatch.setattr(curves_module, "MAX_CURVE_BYTES", 10**6)
     with pytest.raises(CurveFileError, match=r"expands to more than 1000000 bytes"):
         curves_module.load_curves(path)
+
+
+# -- curve files as users save them (issue 27, cases 2, 5, 12 and 13) ----------------------
+
+_HEADER = ["run", "acc_001", "acc_002", "acc_003"]
+_ROWS = [[0, 0.1, 0.2, 0.3], [0, 0.1, 0.2, 0.3], [1, 0.2, 0.3, 0.4], [1, 0.2, 0.3, 0.4]]
+
+
+def _text(rows, end="\n"):
+    return end.join([",".join(_HEADER), *[",".join(map(str, r)) for r in rows]]) + end
+
+
+def test_excels_utf8_byte_order_mark_keeps_runs_grouped(tmp_path):
+    """Excel's "CSV UTF-8" starts with a BOM: the first header must still be "run"."""
+    path = tmp_path / "excel.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + _text(_ROWS).encode())
+    curves = load_curves(path)
+    assert "run" in curves.configs[0] and curves.n_groups == 2  # each run logged twice
+
+
+def test_crlf_quotes_blank_lines_and_latin1_bytes_load(tmp_path):
+    path = tmp_path / "windows.csv"
+    text = _text(_ROWS, end="\r\n").replace("0,0.1,0.2,0.3", '"0","0.1",0.2,0.3', 1)
+    path.write_bytes(text.encode() + b"\r\n\r\n")  # trailing blank lines
+    assert load_curves(path).n_runs == 4
+    named = tmp_path / "latin1.csv"
+    named.write_bytes(b"run,optimizer,acc_001,acc_002\n0,M\xfcller,0.1,0.2\n")  # Latin-1
+    assert load_curves(named).configs[0]["optimizer"] == "Müller"
+
+
+def test_a_blank_line_between_runs_is_skipped_not_a_run_of_zero_values(tmp_path):
+    path = tmp_path / "gap.csv"
+    path.write_text(_text(_ROWS[:2]) + "\n" + _text(_ROWS[2:]).split("\n", 1)[1])
+    assert load_curves(path).n_runs == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('run,acc_001\n0,"0.1\n', r"line \d+: not a valid CSV file"),  # unclosed quote
+        ("run,acc_001\n0," + "9" * 200_000 + "\n", r"line \d+: not a valid CSV file"),
+    ],
+)
+def test_malformed_csv_is_a_curve_file_error_naming_the_line(tmp_path, text, message):
+    path = tmp_path / "broken.csv"
+    path.write_text(text)
+    with pytest.raises(CurveFileError, match=message):
+        load_curves(path)
+
+
+def test_a_folder_is_named_as_a_folder(tmp_path):
+    with pytest.raises(CurveFileError, match=r"is a folder; expected a curve file"):
+        load_curves(tmp_path)
+
+
+def test_the_header_check_grows_linearly_with_the_columns():
+    """1,000,000 columns fit the size limit: a check quadratic in them would take hours."""
+    import time
+
+    from experiments.curves import _epoch_columns
+
+    def seconds(n):
+        names = ["run", *[f"acc_{e}" for e in range(1, n + 1)]]
+        start = time.perf_counter()
+        _epoch_columns(names, "wide.csv")
+        return time.perf_counter() - start
+
+    seconds(1_000)  # warm up
+    small, large = min(seconds(4_000) for _ in range(3)), min(seconds(40_000) for _ in range(3))
+    assert large < 30 * small  # linear: about 10 times; the old list.count: about 100 times
