@@ -84,7 +84,7 @@ class Encoding:
             raise ValueError(
                 f"n_bits={self.n_bits} with base={self.base}: the smallest step, "
                 f"{smallest:.3g} C, is below float64's resolution; expected n_bits <= {usable} "
-                "or a smaller base"
+                "or a base closer to 1"
             )
 
     @property

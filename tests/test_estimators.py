@@ -341,3 +341,27 @@ def test_precomputed_gram_matrices_must_be_real_symmetric_and_are_checked_for_ps
     indefinite = K - 5 * np.eye(12)
     with pytest.warns(NonPSDKernelWarning, match=r"has a negative eigenvalue \(-"):
         QSVR(kernel="precomputed", max_iter=3).fit(indefinite, y)
+
+
+# -- misleading messages and silent oddities (issue 27, cases 13 and 14) -------------------
+
+
+def test_num_reads_in_backend_options_is_refused_not_silently_preferred():
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    model = QSVR(num_reads=5, backend_options={"num_reads": 3})
+    with pytest.raises(ValueError, match=r"backend_options sets num_reads=3, but num_reads is the"
+                       r" estimator's own parameter \(now 5\); set num_reads=3 on the"):  # fmt: skip
+        model.fit(X, X[:, 0])
+
+
+@pytest.mark.parametrize("sweeps", [0, -1, 2.5])
+def test_zero_sweeps_is_a_clear_error_not_an_attribute_error(sweeps):
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    with pytest.raises(ValueError, match=rf"num_sweeps must be a whole number >= 1; got {sweeps}"):
+        QSVR(backend_options={"num_sweeps": sweeps}).fit(X, X[:, 0])
+
+
+def test_a_base_below_1_is_told_to_come_closer_to_1():
+    """For base < 1 the smallest weight is the last power: a smaller base makes it worse."""
+    with pytest.raises(ValueError, match=r"expected n_bits <= 48 or a base closer to 1"):
+        Encoding(n_bits=60, base=0.5)

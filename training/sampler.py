@@ -57,6 +57,14 @@ class SamplerSession:
             repr(self.backend) if isinstance(self.backend, str) else type(self.backend).__name__
         )
         init, self.options = split_backend_options(self.backend, settings.backend_options)
+        if "num_reads" in self.options:
+            # The estimator's own parameter: a second value here would win in silence.
+            given = self.options["num_reads"]
+            raise ValueError(
+                f"backend_options sets num_reads={given!r}, but num_reads is the estimator's "
+                f"own parameter (now {self.num_reads}); set num_reads={given!r} on the "
+                "estimator and leave it out of backend_options"
+            )
         failure = None
         try:
             self.sampler = get_sampler(self.backend, **init)

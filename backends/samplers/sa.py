@@ -225,6 +225,8 @@ class ScheduledAnnealingSampler(dimod.Sampler):
         schedule_ns = time.perf_counter_ns() - start
         if num_sweeps is None:
             num_sweeps = self.warm_num_sweeps if warm else self.num_sweeps
+        _check_count("num_sweeps", num_sweeps)
+        _check_count("num_reads", num_reads if num_reads is not None else self.num_reads)
         if warm:
             kwargs.update(
                 initial_states=initial_states, initial_states_generator=initial_states_generator
@@ -271,6 +273,12 @@ class ScheduledAnnealingSampler(dimod.Sampler):
 #: is split into calls that continue each other, so that Ctrl-C, checked
 #: between calls and between reads, ends a fit within about a second.
 _CALL_BUDGET = 2e9
+
+
+def _check_count(name: str, value) -> None:
+    """A sweep or read count must be a whole number >= 1: 0 sweeps would anneal nothing."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
 
 
 def _betas(beta_range: tuple[float, float], num_sweeps: int, kind: str) -> NDArray[np.float64]:
