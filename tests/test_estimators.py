@@ -365,3 +365,17 @@ def test_a_base_below_1_is_told_to_come_closer_to_1():
     """For base < 1 the smallest weight is the last power: a smaller base makes it worse."""
     with pytest.raises(ValueError, match=r"expected n_bits <= 48 or a base closer to 1"):
         Encoding(n_bits=60, base=0.5)
+
+
+def test_an_asymmetric_kernel_callable_is_refused_before_any_solve():
+    """Issue 27 case 8: it used to run for 36 s at N = 400, then blame max_iter."""
+    X = np.random.default_rng(0).normal(size=(400, 2))
+
+    def lopsided(A, B):
+        return np.exp(-((A[:, None, :] - B[None, :, :]) ** 2).sum(-1)) + 0.1 * A[:, :1]
+
+    model = QSVR(kernel=lopsided)
+    with pytest.raises(ValueError, match=r"the kernel callable is not symmetric on the training"
+                       r" points: k\(x, y\) - k\(y, x\) reaches"):  # fmt: skip
+        model.fit(X, X[:, 0])
+    assert not hasattr(model, "kernel_")
