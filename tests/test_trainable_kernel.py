@@ -193,3 +193,14 @@ def test_other_feature_counts_and_too_many_qubits_are_refused(rng):
         kernel(_angles(rng, 4, 3))
     with pytest.raises(ValueError, match=r"at most 24 qubits; this feature map has 30.*PCA"):
         TrainableQuantumKernel().fit(_angles(rng, 4, 30), np.array([0, 1] * 2))
+
+
+def test_a_bandwidth_float64_cannot_hold_as_angles_is_refused():
+    """Issue 27 case 7: at bandwidth=1e300 the alignment was NaN and QSVC scored 0.48."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    y = (X[:, 0] > 0).astype(int)
+    with pytest.raises(InvalidParameterError, match=r"bandwidth=1e\+300 times the data gives angles"
+                       r" up to .* expected at most 1e\+12"):  # fmt: skip
+        TrainableQuantumKernel(bandwidth=1e300).fit(X, y)

@@ -46,6 +46,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from backends.kernels.quantum import (
+    _MAX_ANGLE,
     MAX_STATEVECTOR_QUBITS,
     QuantumKernel,
     check_points,
@@ -109,6 +110,22 @@ def hubregtsen_map(n_features: int, layers: int = 2):
         for (control, target), angle in zip(ring, weights[n:], strict=True):
             circuit.crz(angle, control, target)
     return circuit, list(x), list(theta)
+
+
+def _check_angles(given, bandwidth, X: NDArray[np.float64]) -> None:
+    """Refuse a bandwidth whose angles float64 cannot hold, training's factor 3 included.
+
+    As :class:`~backends.kernels.quantum.QuantumKernel` refuses it: at
+    ``bandwidth=1e300`` the alignment was NaN and the kernel silently useless.
+    """
+    angles = _BANDWIDTH_RANGE * np.abs(np.asarray(bandwidth) * X)
+    largest = float(angles.max(initial=0.0)) if np.all(np.isfinite(angles)) else np.inf
+    if largest > _MAX_ANGLE:
+        raise InvalidParameterError(
+            f"bandwidth={given!r} times the data gives angles up to {largest:.3g} rad (with "
+            f"training's factor {_BANDWIDTH_RANGE:g}); expected at most {_MAX_ANGLE:.0e}, beyond "
+            "which float64 keeps no digit of an angle: use a smaller bandwidth or 'scale'"
+        )
 
 
 def _layered_scale(X: NDArray[np.float64]) -> float:
@@ -388,6 +405,7 @@ class TrainableQuantumKernel(BaseEstimator):
 
     def _build_embedding(self, X: NDArray[np.float64]):
         self.bandwidth_ = self._bandwidth(X)
+        _check_angles(self.bandwidth, self.bandwidth_, X)
         return self._embedding_of(X.shape[1], self.bandwidth_)
 
     def _embedding_of(self, n: int, bandwidth):
