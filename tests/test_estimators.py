@@ -349,8 +349,8 @@ def test_precomputed_gram_matrices_must_be_real_symmetric_and_are_checked_for_ps
 def test_num_reads_in_backend_options_is_refused_not_silently_preferred():
     X = np.random.default_rng(0).normal(size=(12, 2))
     model = QSVR(num_reads=5, backend_options={"num_reads": 3})
-    with pytest.raises(ValueError, match=r"backend_options sets num_reads=3, but num_reads is the"
-                       r" estimator's own parameter \(now 5\); set num_reads=3 on the"):  # fmt: skip
+    message = r"backend_options sets num_reads=3, but num_reads is the estimator's own parameter"
+    with pytest.raises(ValueError, match=message + r" \(now 5\); set num_reads=3 on the"):
         model.fit(X, X[:, 0])
 
 
