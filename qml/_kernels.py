@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import issparse
 from sklearn.base import clone
 from sklearn.metrics.pairwise import pairwise_kernels
 
@@ -63,7 +64,10 @@ class CallableKernel:
     function: Callable
 
     def __call__(self, X: NDArray[np.float64], Y: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.asarray(self.function(X, Y), dtype=float)
+        gram = self.function(X, Y)
+        if issparse(gram):  # scikit-learn's SVR takes a sparse Gram block too
+            gram = gram.toarray()
+        return np.asarray(gram, dtype=float)
 
 
 @dataclass(frozen=True)

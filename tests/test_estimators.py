@@ -379,3 +379,28 @@ def test_an_asymmetric_kernel_callable_is_refused_before_any_solve():
                        r" points: k\(x, y\) - k\(y, x\) reaches"):  # fmt: skip
         model.fit(X, X[:, 0])
     assert not hasattr(model, "kernel_")
+
+
+def test_a_kernel_returning_a_sparse_matrix_is_taken_as_scikit_learns_svr_takes_it():
+    import scipy.sparse as sp
+    from sklearn.svm import SVR
+
+    X = np.random.default_rng(1).normal(size=(30, 2))
+    y = X[:, 0] - X[:, 1]
+
+    def sparse_linear(A, B):
+        return sp.csr_matrix(A @ B.T)
+
+    ours = QSVR(kernel=sparse_linear, random_state=0).fit(X, y)
+    reference = SVR(kernel=sparse_linear, tol=1e-8).fit(X, y)
+    np.testing.assert_allclose(ours.predict(X), reference.predict(X), atol=2e-3)
+
+
+def test_a_billion_reads_is_refused_before_the_sampler_allocates(monkeypatch):
+    from backends import MemoryLimitError
+
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "1G")
+    X = np.random.default_rng(0).normal(size=(5, 2))
+    with pytest.raises(MemoryLimitError, match=r"the sample set of num_reads=1000000000 on a QUBO"
+                       r" of 20 variables needs about .* fewer reads \(num_reads\)"):  # fmt: skip
+        QSVR(num_reads=10**9, max_iter=1).fit(X, X[:, 0])

@@ -237,3 +237,11 @@ def test_circuit_preparation_holds_no_statevector_sized_arrays():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 60 * 2**20
+
+
+def test_zero_features_is_a_clear_error_not_a_qiskit_error():
+    from backends.kernels import QuantumKernel
+
+    empty = np.empty((3, 0))
+    with pytest.raises(ValueError, match=r"X has 0 features; a feature map needs at least one"):
+        QuantumKernel()(empty, empty)

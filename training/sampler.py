@@ -16,6 +16,7 @@ from backends import (
     BackendUnavailableError,
     SamplerTraits,
     SolveDiagnostics,
+    check_memory,
     check_sample_options,
     check_sampleset,
     get_sampler,
@@ -28,6 +29,10 @@ from training._warnings import warn_at_caller
 from training.settings import SolveSettings
 
 __all__ = ["BackendFallbackWarning", "SamplerSession"]
+
+#: Copies of a call's samples alive at once: the sampler's states and energies,
+#: the sample set, the decoded and ranked coefficients.
+_READ_COPIES = 3
 
 
 class BackendFallbackWarning(UserWarning):
@@ -115,6 +120,19 @@ class SamplerSession:
         self.seconds += time.perf_counter() - started
         return sampleset, warm
 
+    def _check_reads(self, n_variables: int) -> None:
+        """Refuse, before the sampler allocates them, reads that memory cannot hold.
+
+        A sample set holds every read's states (8 bytes a variable in
+        dwave-samplers' arrays), and the rounds decode and rank a copy of it:
+        ``num_reads=10**9`` on 20 variables asked numpy for 149 GiB.
+        """
+        check_memory(
+            _READ_COPIES * 8 * self.num_reads * n_variables,
+            f"the sample set of num_reads={self.num_reads} on a QUBO of {n_variables} variables",
+            "fewer reads (num_reads): refinement rounds need few, 5 by default",
+        )
+
     def copies(self, n_variables: int) -> int:
         """QUBOs of ``n_variables`` one call takes (the protocol's ``parallel_copies``; else 1)."""
         declared = getattr(self.sampler, "parallel_copies", None)
@@ -161,6 +179,7 @@ class SamplerSession:
         defaults = {}
         if "num_reads" in parameters:
             defaults["num_reads"] = self.num_reads
+            self._check_reads(bqm.num_variables)
         if "seed" in parameters:
             defaults["seed"] = seed
         warm = None

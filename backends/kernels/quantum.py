@@ -87,6 +87,10 @@ def check_points(X: ArrayLike, name: str) -> NDArray[np.float64]:
     X = np.asarray(X, dtype=float)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array of samples x features; got {X.ndim}-D")
+    if X.shape[1] == 0:
+        raise ValueError(
+            f"{name} has 0 features; a feature map needs at least one (one qubit per feature)"
+        )
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or infinity; the feature map needs finite angles")
     return X
