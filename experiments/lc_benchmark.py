@@ -108,6 +108,12 @@ class CurveBenchmark:
         for fraction in self.fractions:
             if not 0.0 < fraction < 1.0:
                 raise ValueError(f"observed fractions must lie in (0, 1); got {fraction}")
+        for name, values in (("fractions", self.fractions), ("train sizes", self.train_sizes)):
+            if len(set(values)) != len(values):
+                raise ValueError(
+                    f"{name} must be distinct; got {list(values)}: a repeated value runs the same "
+                    "cells twice and reports them as two"
+                )
         if self.n_splits < 1:
             raise ValueError(f"n_splits must be at least 1; got {self.n_splits}")
         largest = max([*self.train_sizes, *(n for _, n in self.extra_cells)])
@@ -116,10 +122,11 @@ class CurveBenchmark:
                 "n_train must be at least 8, so that the cross-validation of the hyperparameters "
                 f"has 2 folds of 4 curves or more; got {min(self.train_sizes)}"
             )
-        if largest + 10 > curves.n_runs:
+        if largest + 10 > curves.n_groups:
+            rows = f" on {curves.n_runs} rows" if curves.n_groups != curves.n_runs else ""
             raise ValueError(
                 f"n_train={largest} needs at least {largest + 10} curves (10 or more left to "
-                f"test on); {curves.source} has {curves.n_runs}"
+                f"test on); {curves.source} has {curves.n_groups} distinct runs{rows}"
             )
         for fraction in {*self.fractions, *(f for f, _ in self.extra_cells)}:
             if not 0.0 < fraction < 1.0:

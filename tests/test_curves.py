@@ -558,3 +558,28 @@ def test_the_header_check_grows_linearly_with_the_columns():
     seconds(1_000)  # warm up
     small, large = min(seconds(4_000) for _ in range(3)), min(seconds(40_000) for _ in range(3))
     assert large < 30 * small  # linear: about 10 times; the old list.count: about 100 times
+
+
+def test_sizes_are_checked_against_runs_not_rows(tmp_path):
+    """Issue 27 case 6: 3 run ids over 1,000 rows passed the size check, then GroupKFold failed."""
+    rng = np.random.default_rng(0)
+    rows = [[i % 3, *np.sort(rng.uniform(0, 1, 3)).round(3)] for i in range(1000)]
+    path = _write_csv(tmp_path / "repeated.csv", _HEADER, rows)
+    curves = load_curves(path)
+    assert (curves.n_runs, curves.n_groups) == (1000, 3)
+    with pytest.raises(ValueError, match=r"n_train=20 needs at least 30 curves .* has 3 distinct"
+                       r" runs on 1000 rows"):  # fmt: skip
+        lc.CurveBenchmark(train_sizes=(20,)).validate(curves)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"fractions": (0.5, 0.5)}, r"fractions must be distinct; got \[0\.5, 0\.5\]"),
+        ({"train_sizes": (20, 20)}, r"train sizes must be distinct; got \[20, 20\]"),
+    ],
+)
+def test_repeated_cells_are_refused_not_run_twice(curve_file, settings, message):
+    path, _ = curve_file
+    with pytest.raises(ValueError, match=message):
+        lc.CurveBenchmark(**settings).validate(load_curves(path))
