@@ -21,6 +21,7 @@ from backends import available_backends
 from qml._combine import COMBINE_METHODS, Combined, Loss, combine_solutions
 from qml._kernels import KERNELS, resolve_kernel
 from qml._usage import usage_attributes
+from qml._versions import VersionedPickle
 from qubo import Dual
 from training import (
     BackendFallbackWarning,
@@ -49,7 +50,7 @@ def _is_quantum(kernel, fitted) -> bool:
     return isinstance(function, (QuantumKernel, ProjectedQuantumKernel, TrainableQuantumKernel))
 
 
-class QuantumSVMBase(BaseEstimator):
+class QuantumSVMBase(VersionedPickle, BaseEstimator):
     """Base class of QSVR and QSVC; not for direct use."""
 
     _parameter_constraints: dict = {

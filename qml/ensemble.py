@@ -21,6 +21,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from qml._hygiene import fit_or_clean
+from qml._versions import VersionedPickle
 from qml.svc import QSVC
 from qml.svr import QSVR
 
@@ -44,7 +45,7 @@ def _fit_members(template, X, y, subsets, rng, n_jobs):
     )
 
 
-class _PartitionEnsemble(BaseEstimator):
+class _PartitionEnsemble(VersionedPickle, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "subset_size": [Interval(Integral, 2, None, closed="left")],

@@ -404,3 +404,27 @@ def test_a_billion_reads_is_refused_before_the_sampler_allocates(monkeypatch):
     with pytest.raises(MemoryLimitError, match=r"the sample set of num_reads=1000000000 on a QUBO"
                        r" of 20 variables needs about .* fewer reads \(num_reads\)"):  # fmt: skip
         QSVR(num_reads=10**9, max_iter=1).fit(X, X[:, 0])
+
+
+def test_a_pickle_carries_the_hqml_version_and_an_old_one_loads_with_a_warning():
+    """Issue 27 case 14: an older pickle predicted, but repr, get_params and fit raised."""
+    import pickle
+
+    from qml import HQML_VERSION, HqmlVersionWarning
+
+    X = np.random.default_rng(0).normal(size=(12, 2))
+    model = QSVR(random_state=0).fit(X, X[:, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the same version: no warning
+        again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    state = model.__getstate__()
+    assert state["_hqml_version"] == HQML_VERSION
+    del state["_hqml_version"], state["fallback"]  # an old pickle: no marker, no new parameter
+    old = QSVR.__new__(QSVR)
+    message = r"pickled by an hqml without a version marker.* take their defaults: \['fallback'\]"
+    with pytest.warns(HqmlVersionWarning, match=message):
+        old.__setstate__(state)
+    assert old.get_params()["fallback"] is None and "QSVR(" in repr(old)
+    np.testing.assert_array_equal(old.predict(X), model.predict(X))
+    old.fit(X, X[:, 0])
