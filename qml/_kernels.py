@@ -111,6 +111,21 @@ def check_training_gram(K: NDArray[np.float64]) -> None:
             )
 
 
+def training_gram(kernel: Callable, X: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The Gram matrix a fit trains on, from the kernel's own training path.
+
+    A kernel that samples its entries (a quantum kernel with ``shots``)
+    gives a noisy, asymmetric, indefinite matrix for ``kernel(X, X)``; its
+    training path ``kernel(X)`` mitigates it and repairs it to the nearest
+    symmetric PSD matrix, once, before any solver sees it. Every other
+    kernel's ``kernel(X, X)`` is its Gram matrix as it is.
+    """
+    function = getattr(kernel, "function", kernel)
+    if getattr(function, "shots", None) is not None:
+        return np.asarray(function(X), dtype=float)
+    return kernel(X, X)
+
+
 #: Training rows a kernel callable is evaluated on to check its symmetry.
 _SYMMETRY_ROWS = 64
 

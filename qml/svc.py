@@ -21,6 +21,7 @@ from qml._docs import (
     fill,
 )
 from qml._hygiene import fit_or_clean
+from qml._kernels import training_gram
 from qubo import Dual, svc_dual
 
 
@@ -225,7 +226,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         coef_rows = np.zeros((n_classes - 1, X.shape[0]))
         intercepts, solutions, combined = [], [], []
         binary = n_classes == 2
-        full_gram = cache(lambda: self.kernel_(X, X))  # once for every pair solved whole
+        full_gram = cache(lambda: training_gram(self.kernel_, X))  # once for all pairs
         for i, j in combinations(range(n_classes), 2):
             rows = np.flatnonzero((y_index == i) | (y_index == j))
             signs = np.where(y_index[rows] == j, 1.0, -1.0)
