@@ -10,14 +10,14 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, gen_batches
 
 # A private module: scikit-learn has no public home for these validators,
 # which ``_parameter_constraints`` (and its estimator checks) expect; hence
 # the upper bound on scikit-learn in pyproject.toml.
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from backends import available_backends
+from backends import available_backends, memory_limit
 from qml._combine import COMBINE_METHODS, Combined, Loss, combine_solutions
 from qml._kernels import KERNELS, resolve_kernel, training_gram
 from qml._usage import usage_attributes
@@ -34,6 +34,12 @@ from training import (
 )
 
 __all__ = ["BackendFallbackWarning", "NoFreeSupportVectorWarning", "QuantumSVMBase"]
+
+
+#: A prediction's kernel block at most (bytes), and the block's copies a
+#: kernel makes while computing it (an RBF kernel: distances, then their exp).
+_BLOCK_BYTES = 256 * 2**20
+_KERNEL_COPIES = 3
 
 
 class NoFreeSupportVectorWarning(UserWarning):
@@ -160,6 +166,19 @@ class QuantumSVMBase(VersionedPickle, BaseEstimator):
                 )
             return X[:, self.support_]
         return self.kernel_(X, self.support_vectors_)
+
+    def _in_blocks(self, X: NDArray[np.float64], reduce) -> NDArray[np.float64]:
+        """``reduce(kernel block)`` over row blocks of ``X``, each block's kernel within budget.
+
+        As scikit-learn's ``pairwise_distances_chunked``: the test kernel of
+        100,000 points against 3,000 support vectors is 2.4 GB at once.
+        """
+        width = _KERNEL_COPIES * 8 * max(1, self.support_.size)
+        rows = max(1, min(memory_limit() // 4, _BLOCK_BYTES) // width)
+        if X.shape[0] <= rows:
+            return reduce(self._test_kernel(X))
+        blocks = [reduce(self._test_kernel(X[b])) for b in gen_batches(X.shape[0], rows)]
+        return np.concatenate(blocks)
 
     def _solve_settings(self) -> SolveSettings:
         """The typed settings of the training, read from the parameters of the same names."""

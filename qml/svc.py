@@ -280,7 +280,10 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         """SVC's one-vs-one decision values (positive towards the first class of a pair)."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        kernel = self._test_kernel(X)
+        return self._in_blocks(X, self._decisions_of)
+
+    def _decisions_of(self, kernel):
+        """The one-vs-one decision values of the points whose test kernel is ``kernel``."""
         n_classes = self.classes_.size
         starts = np.concatenate([[0], np.cumsum(self.n_support_)])
         columns = []

@@ -277,7 +277,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         if self.support_.size == 0:
             return np.full(X.shape[0], self.intercept_[0])
-        return self._test_kernel(X) @ self.dual_coef_[0] + self.intercept_[0]
+        return self._in_blocks(X, lambda K: K @ self.dual_coef_[0] + self.intercept_[0])
 
 
 def _training_mse(dual: Dual, resolution: float, epsilon: float):

@@ -76,3 +76,38 @@ def test_the_default_limit_is_half_the_machine(monkeypatch):
     monkeypatch.delenv("HQML_MEMORY_LIMIT", raising=False)
     physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     assert memory_limit() == physical // 2
+
+
+_PREDICT_CHILD = r"""
+import resource, sys
+import numpy as np
+from qml import QSVR
+rng = np.random.default_rng(0)
+model = QSVR(random_state=0).fit(rng.normal(size=(20, 10)), rng.normal(size=20))
+model.support_ = np.arange(3000, dtype=np.int32)  # a model with 3,000 support vectors
+model.support_vectors_ = rng.normal(size=(3000, 10))
+model.dual_coef_ = rng.normal(size=(1, 3000))
+model.n_support_ = np.array([3000], dtype=np.int32)
+X = rng.normal(size=(100_000, 10))
+head = model.kernel_(X[:500], model.support_vectors_) @ model.dual_coef_[0] + model.intercept_[0]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+prediction = model.predict(X)
+grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before
+assert np.allclose(prediction[:500], head), "blocked predictions differ"
+print(grown)
+"""
+
+
+def test_predicting_100000_rows_on_3000_support_vectors_stays_in_its_budget():
+    """Issue 27 case 3: the whole 100,000 x 3,000 kernel (2.4 GB) ignored HQML_MEMORY_LIMIT."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HQML_MEMORY_LIMIT": "1G"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PREDICT_CHILD], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    grown = int(done.stdout.split()[-1])
+    assert grown <= 1.2 * 2**30, f"predict grew the peak RSS by {grown / 2**20:.0f} MiB"
