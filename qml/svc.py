@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import _ovr_decision_function, check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from backends import memory_limit
 from qml._base import QuantumSVMBase
 from qml._docs import (
     KERNEL_PARAMETERS,
@@ -227,11 +228,13 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         intercepts, solutions, combined = [], [], []
         binary = n_classes == 2
         full_gram = cache(lambda: training_gram(self.kernel_, X))  # once for all pairs
+        # Shared only while the whole N x N matrix (and its slice) fits the budget; else
+        # each pair solved whole computes its own block.
+        shared = binary or self.kernel == "precomputed" or not _fits(3 * 8 * X.shape[0] ** 2)
         for i, j in combinations(range(n_classes), 2):
             rows = np.flatnonzero((y_index == i) | (y_index == j))
             signs = np.where(y_index[rows] == j, 1.0, -1.0)
             pair_X = X[np.ix_(rows, rows)] if self.kernel == "precomputed" else X[rows]
-            shared = binary or self.kernel == "precomputed"
             gram = None if shared else (lambda rows=rows: full_gram()[np.ix_(rows, rows)])
             coef, intercept, (solution, kept) = self._fit_pair(pair_X, signs, rng, gram)
             # SVC's layout: class i's points in row j-1, class j's in row i, with
@@ -334,6 +337,11 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
             return self.classes_[(decision[:, 0] > 0).astype(int)]
         votes = _ovr_decision_function(decision < 0, -decision, self.classes_.size)
         return self.classes_[np.argmax(votes, axis=1)]
+
+
+def _fits(n_bytes: int) -> bool:
+    """Whether ``n_bytes`` fit in hqml's memory budget (:func:`backends.memory_limit`)."""
+    return n_bytes <= memory_limit()
 
 
 def _training_hinge(dual: Dual, resolution: float):

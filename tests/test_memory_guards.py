@@ -111,3 +111,24 @@ def test_predicting_100000_rows_on_3000_support_vectors_stays_in_its_budget():
     assert done.returncode == 0, done.stderr[-2000:]
     grown = int(done.stdout.split()[-1])
     assert grown <= 1.2 * 2**30, f"predict grew the peak RSS by {grown / 2**20:.0f} MiB"
+
+
+def test_multiclass_qsvc_does_not_form_the_shared_gram_beyond_the_budget(monkeypatch):
+    """Issue 27 case 3: one small pair solved whole formed the N x N Gram of every point."""
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    from qml import QSVC
+
+    shapes = []
+
+    def recording(A, B):
+        shapes.append((len(A), len(B)))
+        return rbf_kernel(A, B)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2_000, 2))
+    y = np.r_[np.zeros(1_980), np.ones(10), 2 * np.ones(10)].astype(int)
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "50M")  # the 2,000 x 2,000 Gram is 32 MB, x3 > 50 MB
+    QSVC(kernel=recording, working_set_size=88, random_state=0).fit(X, y)
+    assert (2_000, 2_000) not in shapes
+    assert (20, 20) in shapes  # the small pair (classes 1 and 2) formed its own block
