@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 
 __all__ = ["MemoryLimitError", "check_memory", "format_bytes", "memory_limit"]
 
@@ -35,7 +36,62 @@ def format_bytes(size: float) -> str:
 
 
 def memory_limit() -> int:
-    """Bytes hqml may allocate for one QUBO or statevector batch."""
+    """Bytes hqml may allocate for one QUBO or statevector batch.
+
+    ``HQML_MEMORY_LIMIT``, by default half of this machine's memory, and never
+    more than the process may still take: the room left under its address-
+    space limit (``RLIMIT_AS``, as ``ulimit -v`` or a Slurm memory limit sets
+    it) and under its cgroup's memory limit (Slurm's ``--mem`` on a cgroup
+    node). Without them a guarded allocation died with numpy's MemoryError.
+    """
+    return min([_configured_limit(), *_process_room()])
+
+
+def _process_room() -> list[int]:
+    """What the process's own limits still allow, where it has such limits."""
+    room = []
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        room.append(max(0, soft - _mapped_bytes()))
+    cgroup = _cgroup_room()
+    if cgroup is not None:
+        room.append(cgroup)
+    return room
+
+
+def _mapped_bytes() -> int:
+    """The process's virtual size (what RLIMIT_AS counts), from /proc; 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _cgroup_room() -> int | None:
+    """The room under the cgroup's memory limit (v2 ``memory.max``, else v1), or None."""
+    for limit_file, usage_file in (
+        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
+        (
+            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
+        ),
+    ):
+        try:
+            with open(limit_file) as handle:
+                text = handle.read().strip()
+            with open(usage_file) as handle:
+                usage = int(handle.read().strip())
+        except (OSError, ValueError):
+            continue
+        if text == "max" or not text.isdigit() or int(text) >= 2**60:  # v1 writes "no limit" huge
+            return None
+        return max(0, int(text) - usage)
+    return None
+
+
+def _configured_limit() -> int:
+    """``HQML_MEMORY_LIMIT``, or half of the machine's physical memory."""
     text = os.environ.get("HQML_MEMORY_LIMIT", "").strip().upper()
     if not text:
         pages, page = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
@@ -61,6 +117,7 @@ def check_memory(required: int, what: str, remedies: str) -> None:
         raise MemoryLimitError(
             f"{what} needs about {format_bytes(required)}, more than hqml's limit of "
             f"{format_bytes(limit)} (HQML_MEMORY_LIMIT, by default half of this machine's "
-            f"memory). Remedies: {remedies}. If the machine has the memory, raise the limit, "
+            f"memory, and at most what the process's own limits leave). Remedies: "
+            f"{remedies}. If the machine has the memory, raise the limit, "
             f"e.g. HQML_MEMORY_LIMIT={max(1, int(required / 2**30) + 1)}G."
         )

@@ -132,3 +132,31 @@ def test_multiclass_qsvc_does_not_form_the_shared_gram_beyond_the_budget(monkeyp
     QSVC(kernel=recording, working_set_size=88, random_state=0).fit(X, y)
     assert (2_000, 2_000) not in shapes
     assert (20, 20) in shapes  # the small pair (classes 1 and 2) formed its own block
+
+
+_ADDRESS_SPACE_CHILD = r"""
+import resource
+import numpy as np
+from backends import MemoryLimitError
+from backends.memory import _mapped_bytes
+from qml import QSVR
+X = np.random.default_rng(0).normal(size=(10, 2))
+QSVR(n_bits=2).fit(X, X[:, 0])  # everything imported and warmed up first
+resource.setrlimit(resource.RLIMIT_AS, (_mapped_bytes() + 600 * 2**20, resource.RLIM_INFINITY))
+try:
+    QSVR(n_bits=27).fit(X, X[:, 0])  # a level table of about 1 GiB
+except MemoryLimitError as error:
+    print("refused:", error)
+"""
+
+
+def test_the_address_space_limit_of_a_slurm_job_is_respected():
+    """Issue 27 case 3: n_bits=27 under ulimit -v died with a MemoryError traceback."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _ADDRESS_SPACE_CHILD], capture_output=True,
+                          text=True)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "refused: QSVR with n_bits=27 encodes every coefficient on 2**27 levels" in done.stdout
+    assert "the process's own limits" in done.stdout
