@@ -583,3 +583,41 @@ def test_repeated_cells_are_refused_not_run_twice(curve_file, settings, message)
     path, _ = curve_file
     with pytest.raises(ValueError, match=message):
         lc.CurveBenchmark(**settings).validate(load_curves(path))
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@given(
+    bom=st.booleans(),
+    line_end=st.sampled_from(["\n", "\r\n"]),
+    quote_every=st.integers(0, 3),
+    blank_lines=st.lists(st.integers(0, 12), max_size=3),
+    repeats=st.lists(st.integers(1, 3), min_size=2, max_size=8),
+    trailing=st.integers(0, 2),
+)
+def test_curve_files_as_users_save_them_load_grouped_or_are_refused_clearly(
+    tmp_path_factory, bom, line_end, quote_every, blank_lines, repeats, trailing
+):
+    """Random BOMs, line ends, quoting, blank lines and runs logged several times."""
+    rng = np.random.default_rng(len(repeats))
+    lines, expected = [",".join(_HEADER)], []
+    for run, times in enumerate(repeats):
+        values = np.sort(rng.uniform(0, 1, 3)).round(3)
+        for _ in range(times):
+            fields = [str(run), *map(str, values)]
+            if quote_every:
+                fields = [f'"{f}"' if i % quote_every == 0 else f for i, f in enumerate(fields)]
+            lines.append(",".join(fields))
+            expected.append(run)
+    for position in sorted(blank_lines, reverse=True):
+        lines.insert(min(1 + position, len(lines)), "")
+    text = line_end.join(lines) + line_end * (1 + trailing)
+    path = tmp_path_factory.mktemp("curves") / "saved.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode())
+    try:
+        curves = load_curves(path)
+    except CurveFileError as error:  # refused: it must say where and what
+        assert str(path) in str(error)
+        return
+    assert curves.n_runs == len(expected)
+    assert curves.groups.tolist() == expected  # every row in its own run's group
+    assert curves.n_groups == len(repeats)
