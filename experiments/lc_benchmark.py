@@ -31,6 +31,7 @@ from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
 from tqdm import tqdm
 
+from backends import check_memory
 from experiments.curve_fit import pow3_extrapolate
 from experiments.curves import Curves, curve_features, observed_epochs
 from experiments.pipelines import scaled_regressor
@@ -116,6 +117,12 @@ class CurveBenchmark:
                 )
         if self.n_splits < 1:
             raise ValueError(f"n_splits must be at least 1; got {self.n_splits}")
+        splits = len(self.cells) * self.n_splits
+        check_memory(
+            _BYTES_PER_SPLIT * splits,
+            f"{splits} splits ({len(self.cells)} cells x n_splits={self.n_splits}), whose rows",
+            "fewer splits: 10 to 20 give the mean and spread of every score",
+        )
         largest = max([*self.train_sizes, *(n for _, n in self.extra_cells)])
         if min(self.train_sizes) < 8:
             raise ValueError(
@@ -318,23 +325,30 @@ def run_split(
     return rows, detail
 
 
+#: What one split keeps in memory until the results are written: a row per
+#: method (about ten) of scores and settings, measured at about 1.5 KiB.
+_BYTES_PER_SPLIT = 2048
+
+
 def run(
     curves: Curves, settings: CurveBenchmark, *, n_jobs: int = -1, progress: bool = True
 ) -> tuple[list[dict], dict]:
     """All splits of all (fraction, n_train) cells; rows of scores and split-0 predictions."""
     settings.validate(curves)
-    cells = [
-        (fraction, n_train, split)
-        for fraction, n_train in settings.cells
-        for split in range(settings.n_splits)
-    ]
+    total = len(settings.cells) * settings.n_splits
+    cells = list(settings.cells)
+
+    def every_split():  # lazily: a list of every (cell, split) grows with n_splits for nothing
+        return ((f, n, split) for f, n in cells for split in range(settings.n_splits))
+
     jobs = (
-        delayed(run_split)(curves.accuracy, settings, *cell, groups=curves.groups) for cell in cells
+        delayed(run_split)(curves.accuracy, settings, *cell, groups=curves.groups)
+        for cell in every_split()
     )
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     rows, details = [], {}
     for cell, (cell_rows, detail) in tqdm(
-        zip(cells, outputs, strict=True), total=len(cells), disable=not progress, desc="splits"
+        zip(every_split(), outputs, strict=True), total=total, disable=not progress, desc="splits"
     ):
         rows.extend(cell_rows)
         if cell[2] == 0:

@@ -621,3 +621,16 @@ def test_curve_files_as_users_save_them_load_grouped_or_are_refused_clearly(
     assert curves.n_runs == len(expected)
     assert curves.groups.tolist() == expected  # every row in its own run's group
     assert curves.n_groups == len(repeats)
+
+
+def test_a_billion_splits_is_refused_before_any_cell_is_listed(curve_file, capsys):
+    """Issue 27 case 3: the cell list alone took 16.7 GB and 64 s before anything ran."""
+    import time
+
+    path, _ = curve_file
+    start = time.perf_counter()
+    assert main(["bench", "--curves", str(path), "--splits", "1000000000", "--quiet"]) == 2
+    assert time.perf_counter() - start < 30
+    err = capsys.readouterr().err
+    assert re.search(r"splits \(\d+ cells x n_splits=1000000000\), whose rows needs about", err)
+    assert "fewer splits" in err
