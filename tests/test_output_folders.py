@@ -73,3 +73,39 @@ def test_a_folder_in_place_of_a_result_file_is_refused(tmp_path):
     (tmp_path / "results.csv").mkdir()
     with pytest.raises(ValueError, match=r"results.csv exists and hqml did not write it"):
         check_result_folder(tmp_path, RESULT_FILES)
+
+
+def test_a_second_writer_to_one_folder_is_refused_while_the_first_writes(tmp_path):
+    """Issue 27 case 11: two writers interleaved their files under one valid manifest."""
+    from experiments.atomic import ResultWriteError, replace_file_set
+
+    output = tmp_path / "results"
+    with replace_file_set(output, ["a.txt"]) as first:
+        (first / "a.txt").write_text("first")
+        with pytest.raises(ResultWriteError, match=r"another hqml process is writing results"):
+            with replace_file_set(output, ["a.txt"]):
+                pass
+    assert (output / "a.txt").read_text() == "first"
+    with replace_file_set(output, ["a.txt"]) as again:  # released: the next writer goes ahead
+        (again / "a.txt").write_text("second")
+    assert (output / "a.txt").read_text() == "second"
+
+
+def test_a_full_disk_leaves_the_old_results_and_says_where_the_new_ones_are(tmp_path):
+    """Issue 27 case 10: a full disk gave a raw OSError after the computation, results lost."""
+    import errno
+
+    from experiments.atomic import ResultWriteError, replace_file_set
+
+    output = tmp_path / "results"
+    with replace_file_set(output, ["a.txt", "b.txt"]) as first:
+        (first / "a.txt").write_text("old")
+    with pytest.raises(
+        ResultWriteError, match=r"the disk holding .* is full .* is as it was"
+    ) as caught:
+        with replace_file_set(output, ["a.txt", "b.txt"]) as second:
+            (second / "a.txt").write_text("new, complete")
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert (output / "a.txt").read_text() == "old"
+    kept = str(caught.value).split("before the disk filled is in ")[1].split(". ")[0]
+    assert (tmp_path / "results" / kept.split("/")[-1] / "a.txt").read_text() == "new, complete"
