@@ -56,7 +56,8 @@ def test_a_statevector_batch_over_the_limit_is_refused(monkeypatch):
     X = np.random.default_rng(0).uniform(size=(200, 8))
     with pytest.raises(
         MemoryLimitError,
-        match=r"the statevectors of 200 points on 8 qubits needs about 1\.6 MiB.*fewer features",
+        match=r"the quantum kernel of 200 x 200 points on 8 qubits \(statevectors, their working"
+        r" copy, overlaps and the Gram\) needs about 3\.1 MiB.*fewer features",
     ):
         QuantumKernel("z", reps=1)(X)
     monkeypatch.setenv("HQML_MEMORY_LIMIT", "64M")
@@ -160,3 +161,42 @@ def test_the_address_space_limit_of_a_slurm_job_is_respected():
     assert done.returncode == 0, done.stderr[-2000:]
     assert "refused: QSVR with n_bits=27 encodes every coefficient on 2**27 levels" in done.stdout
     assert "the process's own limits" in done.stdout
+
+
+_STATEVECTOR_CHILD = r"""
+import os, resource, sys
+import numpy as np
+from backends import MemoryLimitError
+from backends.kernels import QuantumKernel
+X = np.random.default_rng(0).uniform(size=(100, 14))
+kernel = QuantumKernel("z", reps=1)
+kernel(X[:2], X[:2])  # imports and simulator warmed up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:
+    kernel(X, X)  # the cross path: two batches, overlaps, Gram
+except MemoryLimitError:
+    print("refused")
+    sys.exit(0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+"""
+
+
+@pytest.mark.parametrize("limit", ["old", "new"])
+def test_the_statevector_guard_counts_every_copy_against_measured_rss(limit):
+    """Issue 27 case 4: the guard counted one batch; RSS grew 1.5-2.3 times that."""
+    import os
+    import subprocess
+    import sys
+
+    batch = 16 * 100 * 2**14  # one batch of 100 statevectors on 14 qubits
+    estimate = 16 * 2**14 * (200 + 100) + 40 * 100 * 100  # the new count, every copy
+    budget = int(1.05 * 2 * batch) if limit == "old" else estimate
+    env = {**os.environ, "HQML_MEMORY_LIMIT": str(budget)}
+    done = subprocess.run(
+        [sys.executable, "-c", _STATEVECTOR_CHILD], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    if limit == "old":  # the old estimate's budget: the call needs more, so it is refused
+        assert done.stdout.strip() == "refused"
+    else:  # within the new estimate, the measured growth stays inside it
+        assert int(done.stdout.split()[-1]) <= estimate
