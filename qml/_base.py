@@ -19,7 +19,7 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from backends import available_backends, memory_limit
 from qml._combine import COMBINE_METHODS, Combined, Loss, combine_solutions
-from qml._kernels import KERNELS, resolve_kernel, training_gram
+from qml._kernels import KERNELS, needs_symmetry_check, resolve_kernel, training_gram
 from qml._usage import usage_attributes
 from qml._versions import VersionedPickle
 from qubo import Dual
@@ -196,7 +196,10 @@ class QuantumSVMBase(VersionedPickle, BaseEstimator):
         precomputed = self.kernel == "precomputed"
         if gram is None and not precomputed:
             gram = lambda: training_gram(self.kernel_, X)  # noqa: E731
-        data = TrainingData(self.kernel_, X, name=name, precomputed=precomputed, gram=gram)
+        data = TrainingData(
+            self.kernel_, X, name=name, precomputed=precomputed, gram=gram,
+            check_symmetry=needs_symmetry_check(self.kernel_),
+        )  # fmt: skip
         return solve(
             TrainingRequest(dual, data, self._solve_settings(), rng, owner=type(self).__name__)
         )

@@ -126,30 +126,13 @@ def training_gram(kernel: Callable, X: NDArray[np.float64]) -> NDArray[np.float6
     return kernel(X, X)
 
 
-#: Training rows a kernel callable is evaluated on to check its symmetry.
-_SYMMETRY_ROWS = 64
+def needs_symmetry_check(kernel: Callable) -> bool:
+    """Whether the fitted kernel is a user's callable whose symmetry nothing guarantees.
 
-
-def check_callable_symmetry(kernel: Callable, X: NDArray[np.float64]) -> None:
-    """Refuse a kernel callable whose Gram matrix on training points is not symmetric.
-
-    Checked on up to ``_SYMMETRY_ROWS`` evenly spaced training rows, before
-    any solve, as a precomputed Gram matrix is checked whole: a dual built
-    on an asymmetric kernel is not the SVM's, and the fit would run for
-    minutes before failing to converge.
+    A sampled quantum kernel (``shots``) is noisy by nature: its training
+    Gram is repaired (:func:`training_gram`), not refused.
     """
-    rows = X[np.unique(np.linspace(0, X.shape[0] - 1, min(_SYMMETRY_ROWS, X.shape[0])).astype(int))]
-    K = np.asarray(kernel(rows, rows), dtype=float)
-    if K.shape != (rows.shape[0], rows.shape[0]):
-        return  # the shape is checked (and named) where the kernel's blocks are read
-    scale = float(np.abs(K).max(initial=0.0))
-    asymmetry = float(np.abs(K - K.T).max(initial=0.0))
-    if asymmetry > 1e-8 * max(scale, 1e-300):
-        raise ValueError(
-            f"the kernel callable is not symmetric on the training points: k(x, y) - k(y, x) "
-            f"reaches {asymmetry:.3g} (of values up to {scale:.3g}); expected k(x, y) = k(y, x), "
-            "as an SVM's kernel must be"
-        )
+    return isinstance(kernel, CallableKernel) and getattr(kernel.function, "shots", None) is None
 
 
 def resolve_kernel(
@@ -180,8 +163,5 @@ def resolve_kernel(
     if callable(kernel) and hasattr(kernel, "fit"):
         return CallableKernel(clone(kernel).fit(X, y))
     if callable(kernel):
-        fitted = CallableKernel(kernel)
-        if getattr(kernel, "shots", None) is None:  # a sampled (shots) kernel is noisy by nature
-            check_callable_symmetry(fitted, X)
-        return fitted
+        return CallableKernel(kernel)
     return PairwiseKernel(kernel, resolve_gamma(gamma, X), degree, coef0)

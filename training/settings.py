@@ -83,6 +83,10 @@ class TrainingData:
         Returns the whole Gram matrix where the caller already holds it (a
         slice of one computed for all pairs of classes); else it is computed
         from ``kernel`` when the dual is solved whole.
+    check_symmetry : bool
+        Whether the kernel's symmetry must be checked on training points
+        before any solve (a user's callable; the library's kernels are
+        symmetric by construction).
     """
 
     kernel: Callable[[NDArray[np.float64], NDArray[np.float64]], NDArray[np.float64]]
@@ -90,6 +94,7 @@ class TrainingData:
     name: str
     precomputed: bool = False
     gram: Callable[[], NDArray[np.float64]] | None = None
+    check_symmetry: bool = False
 
     @property
     def n_points(self) -> int:

@@ -22,7 +22,7 @@ from backends import BackendCapacityError, SamplerTraits
 from qubo import Dual, Encoding
 from training._warnings import warn_at_caller
 from training.certificate import certify
-from training.guards import check_encoding, check_whole_qubo, kernel_columns
+from training.guards import check_encoding, check_symmetry, check_whole_qubo, kernel_columns
 from training.parallel_sets import decompose_parallel
 from training.rounds import Refinement, RoundsContext, Start, refine
 from training.sampler import SamplerSession
@@ -86,6 +86,8 @@ def solve(request: TrainingRequest) -> DualSolution:
     check_encoding(settings.n_bits, owner)
     session = SamplerSession(settings, request.random_state)
     size = working_set_size(settings, session.traits, dual.n_coefficients)
+    if request.data.check_symmetry:
+        check_symmetry(request.data)
     if dual.n_coefficients <= size:
         return _solve_whole(request, encoding, session)
     return _solve_decomposed(request, encoding, session, size)
