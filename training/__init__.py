@@ -10,8 +10,11 @@ with its intercept and certificate (:class:`DualSolution`).
 - :mod:`training.solution`: the result type;
 - :mod:`training.working_sets`: decomposition of a large dual into
   working sets whose QUBOs fit one backend call;
+- :mod:`training.parallel_sets`: several disjoint working sets per call
+  (a QPU's disjoint cliques), their moves combined exactly;
 - :mod:`training.columns`: kernel columns on demand, in a bounded cache;
-- :mod:`training.guards`: the memory a solve will hold, checked first;
+- :mod:`training.guards`: the memory a solve will hold and the kernel's
+  symmetry, checked first;
 - :mod:`training.rounds`: successive approximation of one dual by
   same-size QUBOs;
 - :mod:`training.trust_region`: the boxes between rounds;
