@@ -19,7 +19,14 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from backends import available_backends, memory_limit
 from qml._combine import COMBINE_METHODS, Combined, Loss, combine_solutions
-from qml._kernels import KERNELS, needs_symmetry_check, resolve_kernel, training_gram
+from qml._kernels import (
+    KERNELS,
+    needs_symmetry_check,
+    repaired_data,
+    resolve_kernel,
+    samples_entries,
+    training_gram,
+)
 from qml._usage import usage_attributes
 from qml._versions import VersionedPickle
 from qubo import Dual
@@ -200,6 +207,8 @@ class QuantumSVMBase(VersionedPickle, BaseEstimator):
             self.kernel_, X, name=name, precomputed=precomputed, gram=gram,
             check_symmetry=needs_symmetry_check(self.kernel_),
         )  # fmt: skip
+        if samples_entries(self.kernel_) and not precomputed:
+            data = repaired_data(data, name)
         return solve(
             TrainingRequest(dual, data, self._solve_settings(), rng, owner=type(self).__name__)
         )

@@ -19,6 +19,9 @@ from scipy.sparse import issparse
 from sklearn.base import clone
 from sklearn.metrics.pairwise import pairwise_kernels
 
+from backends import check_memory
+from training import TrainingData
+
 KERNELS = ("linear", "poly", "rbf", "sigmoid", "precomputed")
 
 
@@ -109,6 +112,29 @@ def check_training_gram(K: NDArray[np.float64]) -> None:
                 NonPSDKernelWarning,
                 stacklevel=4,
             )
+
+
+def samples_entries(kernel: Callable) -> bool:
+    """Whether the fitted kernel samples its entries (a quantum kernel with ``shots``)."""
+    return getattr(getattr(kernel, "function", kernel), "shots", None) is not None
+
+
+def repaired_data(data: TrainingData, name: str) -> TrainingData:
+    """A sampled kernel's training data as its repaired Gram matrix, whatever path reads it.
+
+    Column by column (a decomposed fit) a sampled kernel would be read on
+    its noisy cross path, which no column-wise step can make symmetric and
+    PSD; so its repaired Gram matrix is formed once, under the memory
+    budget, and every path reads that, as a precomputed kernel's.
+    """
+    n = data.n_points
+    check_memory(
+        3 * 8 * n * n,
+        f"the repaired Gram matrix of a sampled (shots) kernel on {n} points",
+        "fewer training points, or an exact kernel (shots=None) whose columns need no repair",
+    )
+    gram = data.gram_matrix()
+    return TrainingData(PrecomputedKernel(), gram, name=name, precomputed=True)
 
 
 def training_gram(kernel: Callable, X: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -270,3 +270,28 @@ def test_a_noisy_quantum_gram_is_repaired_before_any_solver_sees_it(monkeypatch)
     (gram,) = seen
     assert np.abs(gram - gram.T).max() <= 1e-12
     assert np.linalg.eigvalsh(gram)[0] >= -1e-9
+
+
+def test_a_decomposed_fit_on_a_noisy_quantum_kernel_reads_the_repaired_gram(monkeypatch):
+    """Issue 27 case 1, the other path: working sets read columns, which no step can repair."""
+    import qml._base
+    from backends.kernels import QuantumKernel
+    from qml import QSVC
+    from training import solve
+
+    seen = []
+
+    def recording(request):
+        seen.append(request.data)
+        return solve(request)
+
+    monkeypatch.setattr(qml._base, "solve", recording)
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0, 1, size=(30, 2))
+    y = (X[:, 0] > 0.5).astype(int)
+    kernel = QuantumKernel("z", shots=100, depolarizing=0.2, random_state=0)
+    QSVC(kernel=kernel, working_set_size=8, random_state=0).fit(X, y)
+    (data,) = seen
+    assert data.precomputed  # every column comes from the one repaired matrix
+    gram = data.X
+    assert np.abs(gram - gram.T).max() <= 1e-12 and np.linalg.eigvalsh(gram)[0] >= -1e-9
