@@ -200,3 +200,40 @@ def test_the_statevector_guard_counts_every_copy_against_measured_rss(limit):
         assert done.stdout.strip() == "refused"
     else:  # within the new estimate, the measured growth stays inside it
         assert int(done.stdout.split()[-1]) <= estimate
+
+
+_READS_CHILD = r"""
+import resource, sys, warnings
+import numpy as np
+from backends import MemoryLimitError
+from qml import QSVR
+warnings.simplefilter("ignore")
+X = np.random.default_rng(0).normal(size=(10, 2))
+QSVR(max_iter=1).fit(X, X[:, 0])  # warmed up
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+try:
+    QSVR(num_reads=200_000, max_iter=1, backend_options={"num_sweeps": 10}).fit(X, X[:, 0])
+except MemoryLimitError:
+    print("refused")
+    sys.exit(0)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - before)
+"""
+
+
+@pytest.mark.parametrize("share", [0.8, 1.0])
+def test_the_reads_guard_holds_against_measured_rss(share):
+    """Issue 27 case 3: num_reads=2,000,000 reached 4.3 GB whatever the limit."""
+    import os
+    import subprocess
+    import sys
+
+    estimate = 4 * 8 * 200_000 * 40  # the guard's count for 200,000 reads of 40 variables
+    env = {**os.environ, "HQML_MEMORY_LIMIT": str(int(share * estimate))}
+    done = subprocess.run(
+        [sys.executable, "-c", _READS_CHILD], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    if share < 1:
+        assert done.stdout.strip() == "refused"
+    else:
+        assert int(done.stdout.split()[-1]) <= estimate

@@ -30,9 +30,10 @@ from training.settings import SolveSettings
 
 __all__ = ["BackendFallbackWarning", "SamplerSession"]
 
-#: Copies of a call's samples alive at once: the sampler's states and energies,
-#: the sample set, the decoded and ranked coefficients.
-_READ_COPIES = 3
+#: Copies of a call's samples alive at once (8-byte states): the sampler's
+#: states, the sample set, the decoded and ranked coefficients. Measured: 200,000
+#: reads of 40 variables grew the resident set by 188 MiB, 3.1 such copies.
+_READ_COPIES = 4
 
 
 class BackendFallbackWarning(UserWarning):
