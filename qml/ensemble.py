@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from qml._hygiene import fit_or_clean
+from qml._hygiene import fit_or_clean, numeric_targets
 from qml._versions import VersionedPickle
 from qml.svc import QSVC
 from qml.svr import QSVR
@@ -157,6 +157,7 @@ class PartitionEnsembleRegressor(RegressorMixin, _PartitionEnsemble):
     def _fit(self, X, y):
         self._validate_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        y = numeric_targets(y, type(self).__name__)
         template = QSVR() if self.estimator is None else self.estimator
         rng = check_random_state(self.random_state)
         residual, fitted = y.copy(), np.zeros_like(y)

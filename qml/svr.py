@@ -18,7 +18,7 @@ from qml._docs import (
     SOLVE_ATTRIBUTES,
     fill,
 )
-from qml._hygiene import fit_or_clean
+from qml._hygiene import fit_or_clean, numeric_targets
 from qubo import Dual, split_svr_coefficients, svr_dual
 
 
@@ -233,6 +233,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
     def _fit(self, X, y):
         self._validate_params()
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        y = numeric_targets(y, "QSVR")
         self._check_n_samples(X.shape[0])
         self._resolve_kernel(X, y)
         self._diagnose_kernel(X)

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 from conftest import FAST, smooth_regression
+from sklearn.base import clone
 from sklearn.datasets import make_blobs
 from sklearn.svm import SVC, SVR
 
@@ -93,3 +94,17 @@ def test_every_backend_can_serve_an_ensemble(rng, backend):
     members = np.mean([m.predict(X) for m in model.estimators_[0]], axis=0)
     np.testing.assert_allclose(model.predict(X), members)
     assert model.score(X, y) > 0.3
+
+
+def test_numeric_strings_as_targets_are_numbers_and_words_a_clear_error():
+    """Issue 27 case 13: a boosting stage's residual of string targets raised UFuncTypeError."""
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    as_text = [str(v) for v in X[:, 0]]
+    model = PartitionEnsembleRegressor(QSVR(random_state=0), subset_size=10, n_stages=3,
+                                       random_state=0)  # fmt: skip
+    text_fit = model.fit(X, as_text).predict(X)
+    number_fit = clone(model).fit(X, X[:, 0]).predict(X)
+    np.testing.assert_allclose(text_fit, number_fit)
+    with pytest.raises(ValueError, match=r"y must hold numbers \(or numeric strings\); got values"
+                       r" such as \['high'\]"):  # fmt: skip
+        QSVR().fit(X, ["high", *as_text[1:]])
