@@ -112,47 +112,47 @@ SOLVE_ATTRIBUTES = """\
         and fit warns (KernelConcentrationWarning). None otherwise.
     encoding_ : qubo.Encoding
         The encoding used.
-    n_qubo_variables_ : ndarray of shape {{programs}}
-        Variables of the largest QUBO any call solved, per dual program
-        (every round of a whole program has the same size).
-    working_set_size_ : ndarray of shape {{programs}}
-        Coefficients per working set of a decomposed program, 0 for one
+    n_qubo_variables_ : ndarray of shape {{duals}}
+        Variables of the largest QUBO any call solved, per dual
+        (every round of a whole dual has the same size).
+    working_set_size_ : ndarray of shape {{duals}}
+        Coefficients per working set of a decomposed dual, 0 for one
         solved as a whole QUBO.
     solution_energies_ : list of ndarray of shape (n_kept,)
-        Per dual program: QUBO energies of the kept solutions of the last
+        Per dual: QUBO energies of the kept solutions of the last
         round, lowest first.
     solution_coefs_ : list of ndarray of shape {{coefficients}}
-        Per dual program: their decoded {{rows}} rows.
+        Per dual: their decoded {{rows}} rows.
     solution_weights_ : list of ndarray of shape (n_kept,)
-        Per dual program: the weights with which they were combined.
-    n_iter_ : ndarray of shape {{programs}}
-        Per dual program: refinement rounds run when it was solved as one
+        Per dual: the weights with which they were combined.
+    n_iter_ : ndarray of shape {{duals}}
+        Per dual: refinement rounds run when it was solved as one
         QUBO, outer iterations (working sets) when it was decomposed.
-    converged_ : ndarray of bool, shape {{programs}}
-        Whether each program met its stopping rule (the rounds' ``tol``, or
+    converged_ : ndarray of bool, shape {{duals}}
+        Whether each dual met its stopping rule (the rounds' ``tol``, or
         libsvm's KKT condition at ``tol`` for a decomposed one) before
         its limit; a False also raised a ``ConvergenceWarning``.
     stop_reason_ : list of str
-        Per dual program, why it stopped: "polished" (a round's certified
+        Per dual, why it stopped: "polished" (a round's certified
         optimum), "tol" (the rounds' own rule), "kkt" (a decomposed fit met
         libsvm's condition at ``tol``), "settled" (a decomposed dual no
         longer moved over a sweep of working sets: numerically singular kernels),
         "stalled" or "max_iter" (both with a ``ConvergenceWarning``).
     trace_ : list of dict
-        Per dual program solved as one QUBO, one array per round of
+        Per dual solved as one QUBO, one array per round of
         ``energy`` (QUBO energy of the round's best sample),
         ``dual_objective`` (without penalties; of the polished optimum in a
         round that ``polish`` ended), ``constraint_violation``,
         ``box_width`` (widest box), ``seconds``, ``warm_start`` and
         ``polished`` (the round whose active set gave the certified optimum,
-        see ``polish``). Per decomposed program, one array per outer
+        see ``polish``). Per decomposed dual, one array per outer
         iteration of ``kkt_violation`` (libsvm's largest violating pair
         before it), ``dual_objective`` (after it), ``size`` (coefficients in
         its working set: halved after a refused answer), ``qubo_calls``,
         ``rounds``, ``seconds``, ``polished`` (the subproblem ended on its
         certified optimum) and ``accepted`` (its answer lowered the dual).
     tolerances_ : list of training.Tolerances
-        Per dual program, ``tol`` read at its own scale (of ``y``, ``C`` and
+        Per dual, ``tol`` read at its own scale (of ``y``, ``C`` and
         the kernel): the KKT tolerance, the coefficients' resolution, the
         first boxes' width and the factor on ``penalty``. A fit with
         ``combine="best"`` whose solution misses the KKT tolerance and whose
@@ -176,8 +176,8 @@ SOLVE_ATTRIBUTES = """\
         ``physical_qubits`` and ``max_chain_length`` of the largest
         embedding (QPU backends only).
     qpu_access_time_ : float or None
-        QPU access time in seconds, summed over every call of every dual
-        program, where the sampler reports it.
+        QPU access time in seconds, summed over every call of every dual,
+        where the sampler reports it.
     estimated_qpu_access_time_ : float or None
         QPU access time in seconds that D-Wave's published timing model
         gives for every call of the fit (programming, then per read anneal,
@@ -192,7 +192,7 @@ SOLVE_ATTRIBUTES = """\
     sampler_ : dimod.Sampler
         The backend that solved the QUBOs.
     sampler_info_ : list of dict
-        Per dual program, the last round's ``SampleSet.info`` as the sampler
+        Per dual, the last round's ``SampleSet.info`` as the sampler
         wrote it (its own keys and units; D-Wave reports microseconds)."""
 
 

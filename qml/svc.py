@@ -127,7 +127,7 @@ class QSVC(ClassifierMixin, QuantumSVMBase):
         round_parameters=ROUND_PARAMETERS,
         run_parameters=RUN_PARAMETERS,
         solve_attributes=SOLVE_ATTRIBUTES,
-        programs="(n_classes * (n_classes - 1) // 2,)",
+        duals="(n_classes * (n_classes - 1) // 2,)",
         coefficients="(n_kept, n_samples_in_pair)",
         rows="``alpha``",
     )

@@ -144,7 +144,7 @@ class QSVR(RegressorMixin, QuantumSVMBase):
         round_parameters=ROUND_PARAMETERS,
         run_parameters=RUN_PARAMETERS,
         solve_attributes=SOLVE_ATTRIBUTES,
-        programs="(1,)",
+        duals="(1,)",
         coefficients="(n_kept, 2 * n_samples)",
         rows="``[alpha, alpha*]``",
     )
