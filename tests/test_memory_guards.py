@@ -71,12 +71,19 @@ def test_a_malformed_limit_is_a_clear_error(monkeypatch, text):
         memory_limit()
 
 
-def test_the_default_limit_is_half_the_machine(monkeypatch):
+def test_the_default_limit_is_half_the_machine_capped_by_the_process_limits(monkeypatch):
     import os
+
+    import backends.memory
 
     monkeypatch.delenv("HQML_MEMORY_LIMIT", raising=False)
     physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    monkeypatch.setattr(backends.memory, "_process_room", lambda: [])  # no ulimit, no cgroup
     assert memory_limit() == physical // 2
+    monkeypatch.setattr(backends.memory, "_process_room", lambda: [2**30, 3 * 2**30])
+    assert memory_limit() == 2**30  # the tightest of the process's own limits
+    monkeypatch.setenv("HQML_MEMORY_LIMIT", "512M")
+    assert memory_limit() == 512 * 2**20  # the user's setting, where it is tighter
 
 
 _PREDICT_CHILD = r"""
