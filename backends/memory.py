@@ -41,8 +41,8 @@ def memory_limit() -> int:
     ``HQML_MEMORY_LIMIT``, by default half of this machine's memory, and never
     more than the process may still take: the room left under its address-
     space limit (``RLIMIT_AS``, as ``ulimit -v`` or a Slurm memory limit sets
-    it) and under its cgroup's memory limit (Slurm's ``--mem`` on a cgroup
-    node). Without them a guarded allocation died with numpy's MemoryError.
+    it), and its cgroup's memory limit (Slurm's ``--mem`` on a cgroup node).
+    Without them a guarded allocation died with numpy's MemoryError.
     """
     return min([_configured_limit(), *_process_room()])
 
@@ -53,7 +53,7 @@ def _process_room() -> list[int]:
     soft, _ = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
         room.append(max(0, soft - _mapped_bytes()))
-    cgroup = _cgroup_room()
+    cgroup = _cgroup_limit()
     if cgroup is not None:
         room.append(cgroup)
     return room
@@ -68,25 +68,25 @@ def _mapped_bytes() -> int:
         return 0
 
 
-def _cgroup_room() -> int | None:
-    """The room under the cgroup's memory limit (v2 ``memory.max``, else v1), or None."""
-    for limit_file, usage_file in (
-        ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),
-        (
-            "/sys/fs/cgroup/memory/memory.limit_in_bytes",
-            "/sys/fs/cgroup/memory/memory.usage_in_bytes",
-        ),
+def _cgroup_limit() -> int | None:
+    """The cgroup's memory limit (v2 ``memory.max``, else v1), or None where there is none.
+
+    The limit itself, not the room under it: the cgroup's usage counts page
+    cache the kernel reclaims on demand, so limit minus usage would refuse
+    arrays that fit.
+    """
+    for limit_file in (
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
     ):
         try:
             with open(limit_file) as handle:
                 text = handle.read().strip()
-            with open(usage_file) as handle:
-                usage = int(handle.read().strip())
-        except (OSError, ValueError):
+        except OSError:
             continue
-        if text == "max" or not text.isdigit() or int(text) >= 2**60:  # v1 writes "no limit" huge
+        if not text.isdigit() or int(text) >= 2**60:  # "max", or v1's "no limit"
             return None
-        return max(0, int(text) - usage)
+        return int(text)
     return None
 
 
