@@ -6,7 +6,7 @@ import warnings
 import dimod
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sklearn.datasets import make_regression
 from sklearn.svm import SVR
@@ -36,6 +36,7 @@ def _box_qp_by_enumeration(g, H):
 
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), k=st.integers(1, 4))
+@example(seed=120, k=4)  # L-BFGS-B stopped 17 % above the minimum here
 def test_the_step_lengths_are_the_box_qps_minimum(seed, k):
     rng = np.random.default_rng(seed)
     A = rng.normal(size=(6, 6))

@@ -20,7 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize
+from scipy.linalg import solve_triangular
+from scipy.optimize import lsq_linear
 
 from qubo import KKT, Dual
 from training.rounds import Refinement, RoundsContext, Start, rounds
@@ -75,7 +76,8 @@ def combine_moves(
 
     ``f(z + D t) - f(z) = (D^T G)^T t + 1/2 t^T (D^T Q D) t`` over the union
     of the sets (``gradient`` ``G`` and ``hessian`` ``Q`` restricted to it):
-    a convex box QP of ``k`` (at most a few) variables, solved by L-BFGS-B.
+    a convex box QP of ``k`` (at most a few) variables, solved exactly as a
+    bounded least-squares problem (scipy's BVLS).
     ``t = 0`` is feasible, so the result never raises the dual.
 
     Examples
@@ -88,15 +90,15 @@ def combine_moves(
     H = moves.T @ hessian @ moves
     if not np.any(g < 0):
         return np.zeros(moves.shape[1])
-    answer = minimize(
-        lambda t: (g @ t + 0.5 * t @ H @ t, g + H @ t),
-        np.full(g.size, 0.5),
-        jac=True,
-        bounds=[(0.0, 1.0)] * g.size,
-        method="L-BFGS-B",
-        options={"ftol": 1e-15, "gtol": 1e-12},
-    )
-    t = np.clip(answer.x, 0.0, 1.0)
+    # As bounded least squares, which BVLS solves exactly by its active set
+    # (L-BFGS-B stopped short of the minimum on ill-conditioned H): with
+    # H + eps I = L L^T, the objective is 1/2 |L^T t + L^-1 g|^2 + const. The
+    # ridge eps (1e-12 of H's scale) only makes a singular H factorable.
+    ridge = 1e-12 * max(float(np.trace(H)) / g.size, 1e-300)
+    L = np.linalg.cholesky(H + ridge * np.eye(g.size))
+    target = -solve_triangular(L, g, lower=True)
+    t = lsq_linear(L.T, target, bounds=(0.0, 1.0), method="bvls", tol=1e-15).x
+    t = np.clip(t, 0.0, 1.0)
     return t if g @ t + 0.5 * t @ H @ t < 0 else np.zeros(g.size)
 
 
