@@ -127,3 +127,19 @@ def no_dwave_config(monkeypatch, tmp_path):
     monkeypatch.setenv("DWAVE_CONFIG_FILE", str(empty))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+
+
+@pytest.fixture
+def training_requests(monkeypatch):
+    """Every request the estimators send to ``training.solve``, in order (each still solved)."""
+    import qml._base
+    from training import solve
+
+    requests = []
+
+    def recording(request):
+        requests.append(request)
+        return solve(request)
+
+    monkeypatch.setattr(qml._base, "solve", recording)
+    return requests

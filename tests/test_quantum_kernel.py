@@ -247,51 +247,35 @@ def test_zero_features_is_a_clear_error_not_a_qiskit_error():
         QuantumKernel()(empty, empty)
 
 
-def test_a_noisy_quantum_gram_is_repaired_before_any_solver_sees_it(monkeypatch):
+def test_a_noisy_quantum_gram_is_repaired_before_any_solver_sees_it(training_requests):
     """Issue 27 case 1: the fit took the cross path (X, X): asymmetric, indefinite, unrepaired."""
-    import qml._base
     from backends.kernels import QuantumKernel
     from qml import QSVC
-    from training import solve
 
-    seen = []
-
-    def recording(request):
-        seen.append(request.data.gram_matrix())
-        return solve(request)
-
-    monkeypatch.setattr(qml._base, "solve", recording)
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 1, size=(24, 2))
     y = (X[:, 0] > 0.5).astype(int)
     kernel = QuantumKernel("z", shots=100, depolarizing=0.2, random_state=0)
     assert np.abs(kernel(X, X) - kernel(X, X).T).max() > 0.01  # the cross path is noisy
     QSVC(kernel=kernel, random_state=0).fit(X, y)
-    (gram,) = seen
+    (request,) = training_requests
+    gram = request.data.gram_matrix()
     assert np.abs(gram - gram.T).max() <= 1e-12
     assert np.linalg.eigvalsh(gram)[0] >= -1e-9
 
 
-def test_a_decomposed_fit_on_a_noisy_quantum_kernel_reads_the_repaired_gram(monkeypatch):
+def test_a_decomposed_fit_on_a_noisy_quantum_kernel_reads_the_repaired_gram(training_requests):
     """Issue 27 case 1, the other path: working sets read columns, which no step can repair."""
-    import qml._base
     from backends.kernels import QuantumKernel
     from qml import QSVC
-    from training import solve
 
-    seen = []
-
-    def recording(request):
-        seen.append(request.data)
-        return solve(request)
-
-    monkeypatch.setattr(qml._base, "solve", recording)
     rng = np.random.default_rng(1)
     X = rng.uniform(0, 1, size=(30, 2))
     y = (X[:, 0] > 0.5).astype(int)
     kernel = QuantumKernel("z", shots=100, depolarizing=0.2, random_state=0)
     QSVC(kernel=kernel, working_set_size=8, random_state=0).fit(X, y)
-    (data,) = seen
+    (request,) = training_requests
+    data = request.data
     assert data.precomputed  # every column comes from the one repaired matrix
     gram = data.X
     assert np.abs(gram - gram.T).max() <= 1e-12 and np.linalg.eigvalsh(gram)[0] >= -1e-9
