@@ -158,7 +158,7 @@ def needs_symmetry_check(kernel: Callable) -> bool:
     A sampled quantum kernel (``shots``) is noisy by nature: its training
     Gram is repaired (:func:`training_gram`), not refused.
     """
-    return isinstance(kernel, CallableKernel) and getattr(kernel.function, "shots", None) is None
+    return isinstance(kernel, CallableKernel) and not samples_entries(kernel)
 
 
 def resolve_kernel(

@@ -59,6 +59,7 @@ class SamplerSession:
         #: Sample calls made, and the seconds spent inside them.
         self.calls = 0
         self.seconds = 0.0
+        self._reads_checked: set[int] = set()
         self.name = (
             repr(self.backend) if isinstance(self.backend, str) else type(self.backend).__name__
         )
@@ -116,23 +117,31 @@ class SamplerSession:
         if failure is not None:  # outside the except block: nothing chains to the failure
             self._fall_back(failure)
             sampleset, warm = self._call(bqm, warm_bits, seed, effort)
+        self._record(sampleset, started)
+        return sampleset, warm
+
+    def _record(self, sampleset: dimod.SampleSet, started: float) -> None:
+        """One call's diagnostics, its count and its seconds (a tiled call counts once)."""
         self.diagnostics.append(read_diagnostics(self.sampler, sampleset))
         self.calls += 1
         self.seconds += time.perf_counter() - started
-        return sampleset, warm
 
     def _check_reads(self, n_variables: int) -> None:
         """Refuse, before the sampler allocates them, reads that memory cannot hold.
 
         A sample set holds every read's states (8 bytes a variable in
         dwave-samplers' arrays), and the rounds decode and rank a copy of it:
-        ``num_reads=10**9`` on 20 variables asked numpy for 149 GiB.
+        ``num_reads=10**9`` on 20 variables asked numpy for 149 GiB. Checked
+        once per QUBO size: a fit makes thousands of calls of one or two sizes.
         """
+        if n_variables in self._reads_checked:
+            return
         check_memory(
             _READ_COPIES * 8 * self.num_reads * n_variables,
             f"the sample set of num_reads={self.num_reads} on a QUBO of {n_variables} variables",
             "fewer reads (num_reads): refinement rounds need few, 5 by default",
         )
+        self._reads_checked.add(n_variables)
 
     def copies(self, n_variables: int) -> int:
         """QUBOs of ``n_variables`` one call takes (the protocol's ``parallel_copies``; else 1)."""
@@ -153,6 +162,7 @@ class SamplerSession:
             return [self(*request) for request in requests]
         started = time.perf_counter()
         bqms = [request[0] for request in requests]
+        self._check_reads(sum(bqm.num_variables for bqm in bqms))
         options = {"num_reads": self.num_reads, **self.options}
         if "seed" in self.sampler.parameters:
             options["seed"] = int(self.rng.randint(np.iinfo(np.int32).max))
@@ -170,9 +180,7 @@ class SamplerSession:
             )
         answers = multiple(bqms, **options)
         checked = [check_sampleset(a, b, self.name) for a, b in zip(answers, bqms, strict=True)]
-        self.diagnostics.append(read_diagnostics(self.sampler, checked[0]))
-        self.calls += 1
-        self.seconds += time.perf_counter() - started
+        self._record(checked[0], started)
         return [(answer, warm) for answer in checked]
 
     def _call(self, bqm, warm_bits, seed: int, effort: int) -> tuple[dimod.SampleSet, bool]:
