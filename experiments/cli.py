@@ -96,6 +96,7 @@ def _generate_curves(args: argparse.Namespace) -> int:
             seed=args.seed,
             cifar_dir=args.cifar_dir,
             n_jobs=args.jobs,
+            samples=args.samples,
         )
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         return _fail(str(error))
@@ -317,6 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--epochs", type=_positive, default=50)
     generate.add_argument("--seed", type=_seed, default=0)
     generate.add_argument("--cifar-dir", help="folder with the CIFAR-10 python batches")
+    generate.add_argument(
+        "--samples", type=_positive, default=5000,
+        help="mnist1d: signals generated (80 %% train, 20 %% validation)",
+    )  # fmt: skip
     generate.add_argument("--output", required=True, help="curve file to write (.csv or .csv.gz)")
     generate.add_argument("--jobs", type=_jobs, default=-1)
     generate.set_defaults(handler=_generate_curves)

@@ -226,13 +226,17 @@ def generate(
     seed: int = 0,
     cifar_dir: str | Path | None = None,
     n_jobs: int = -1,
+    samples: int = 5000,
 ) -> Path:
-    """Train ``runs`` networks and write their curves (with configurations) to ``output``."""
+    """Train ``runs`` networks and write their curves (with configurations) to ``output``.
+
+    ``samples`` is the number of mnist1d signals generated (80 % train).
+    """
     _require_torch()
     if dataset == "digits":
         data = load_digits_arrays()
     elif dataset == "mnist1d":
-        data = load_mnist1d_arrays()
+        data = load_mnist1d_arrays(samples)
     elif dataset == "cifar10":
         if cifar_dir is None:
             raise ValueError("dataset 'cifar10' needs --cifar-dir, the folder of its batches")

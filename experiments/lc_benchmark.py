@@ -26,15 +26,21 @@ from scipy.stats import kendalltau
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import RidgeCV
 from sklearn.metrics import mean_absolute_error, r2_score
-from sklearn.model_selection import GridSearchCV, GroupKFold, KFold
-from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVR
 from tqdm import tqdm
 
 from backends import check_memory
-from experiments.curve_fit import pow3_extrapolate
-from experiments.curves import Curves, curve_features, observed_epochs
-from experiments.pipelines import scaled_regressor
+from early_stopping import (
+    CV_GRID,
+    RIDGE_ALPHAS,
+    best_svr_parameters,
+    curve_features,
+    observed_epochs,
+    pow3_extrapolate,
+    scaled,
+    svr_search,
+)
+from experiments.curves import Curves
 from experiments.report import ShownSplit
 from experiments.settings import QSVRSettings
 from qml import QSVR, NoFreeSupportVectorWarning
@@ -54,9 +60,6 @@ LAST = "last observed value"
 
 #: QSVR's default bound on refinement rounds, to count fits that reached it.
 QSVR_MAX_ITER = QSVRSettings().max_iter
-
-#: Regularisation strengths searched by RidgeCV (leave-one-out, closed form).
-RIDGE_ALPHAS = tuple(np.logspace(-3, 3, 13))
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,7 @@ class CurveBenchmark:
     #: of the embedded, 3,000-qubit problem) and kept ``make bench`` over 5 minutes.
     mock_qpu_cells: tuple[tuple[float, int], ...] = ((0.5, 20),)
     mock_qpu_bits: int = 2
-    cv_grid: dict = field(
-        default_factory=lambda: {
-            "C": [0.3, 1.0, 3.0, 10.0],
-            "epsilon": [0.01, 0.05, 0.1],
-            "gamma": [0.03, 0.1, 0.3, 1.0],
-        }
-    )
+    cv_grid: dict = field(default_factory=lambda: {k: list(v) for k, v in CV_GRID.items()})
     seed: int = 0
 
     def validate(self, curves: Curves) -> None:
@@ -155,20 +152,6 @@ class CurveBenchmark:
         return SVR_CV if self.hyperparameters == "cv" else SVR_SAME
 
 
-def _scaled(model):
-    """Min-max scale the features and standardise the target, on training curves only."""
-    return scaled_regressor(model, MinMaxScaler())
-
-
-def _svr_cv(settings: CurveBenchmark, n_train: int, seed: int, grouped: bool) -> GridSearchCV:
-    grid = {f"regressor__svr__{k}": v for k, v in settings.cv_grid.items()}
-    folds = min(5, n_train // 4)
-    # Folds by run where a run has several rows, so no run is in a fold and its
-    # complement; KFold otherwise, which draws the same folds as before groups.
-    split = GroupKFold if grouped else KFold
-    return GridSearchCV(_scaled(SVR()), grid, cv=split(folds, shuffle=True, random_state=seed))
-
-
 def split_by_run(
     groups: np.ndarray, n_train: int, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +178,7 @@ def split_by_run(
 
 def _qsvr(settings: CurveBenchmark, hyper: dict, backend: str, n_bits: int, seed: int):
     qsvr = settings.qsvr.replace(**hyper, n_bits=n_bits)
-    return _scaled(qsvr.estimator(backend=backend, random_state=seed))
+    return scaled(qsvr.estimator(backend=backend, random_state=seed))
 
 
 def fit_methods(
@@ -216,11 +199,10 @@ def fit_methods(
     """
     n_train = len(y)
     grouped = groups is not None and len(np.unique(groups)) < n_train
-    svr_cv = _svr_cv(settings, n_train, seed, grouped)
+    svr_cv = svr_search(n_train, seed, grid=settings.cv_grid, grouped=grouped)
     svr_cv.fit(X, y, groups=groups if grouped else None)
     if settings.hyperparameters == "cv":
-        prefix = "regressor__svr__"
-        hyper = {k.removeprefix(prefix): v for k, v in svr_cv.best_params_.items()}
+        hyper = best_svr_parameters(svr_cv)
     else:
         qsvr = settings.qsvr
         hyper = {"C": qsvr.C, "epsilon": qsvr.epsilon, "gamma": qsvr.gamma}
@@ -230,8 +212,8 @@ def fit_methods(
         fitted[QSVR_MOCK] = mock.fit(X, y)
     fitted[SVR_CV] = svr_cv
     if settings.hyperparameters == "fixed":
-        fitted[SVR_SAME] = _scaled(SVR(**hyper)).fit(X, y)
-    fitted[RIDGE] = _scaled(RidgeCV(alphas=RIDGE_ALPHAS)).fit(X, y)
+        fitted[SVR_SAME] = scaled(SVR(**hyper)).fit(X, y)
+    fitted[RIDGE] = scaled(RidgeCV(alphas=RIDGE_ALPHAS)).fit(X, y)
     return fitted
 
 

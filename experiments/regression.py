@@ -16,7 +16,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.svm import SVR
 from tqdm import tqdm
 
-from experiments.pipelines import scaled_regressor
+from early_stopping import scaled_regressor
 from experiments.settings import QSVRSettings
 
 

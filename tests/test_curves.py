@@ -11,12 +11,12 @@ from conftest import RESULT_SET_FILES
 from hypothesis import given
 from hypothesis import strategies as st
 
+from early_stopping import curve_features
 from experiments import lc_benchmark as lc
 from experiments.cli import main
 from experiments.curves import (
     CONFIG_COLUMNS,
     CurveFileError,
-    curve_features,
     load_curves,
     save_curves,
 )
@@ -245,7 +245,7 @@ def test_generator_on_mnist1d_signals():
 def test_pow3_extrapolation_agrees_with_scipy_curve_fit():
     from scipy.optimize import curve_fit
 
-    from experiments.curve_fit import pow3_extrapolate
+    from early_stopping import pow3_extrapolate
 
     rng = np.random.default_rng(3)
     t = np.arange(1, 21, dtype=float)
@@ -262,7 +262,7 @@ def test_pow3_extrapolation_agrees_with_scipy_curve_fit():
 
 
 def test_pow3_needs_two_observed_epochs():
-    from experiments.curve_fit import pow3_extrapolate
+    from early_stopping import pow3_extrapolate
 
     with pytest.raises(ValueError, match=r"need at least 2 observed epochs before epoch 5; got 1"):
         pow3_extrapolate(np.array([[0.5]]), 5)
@@ -456,15 +456,17 @@ def test_a_run_logged_twice_never_leaks_into_test(rng, monkeypatch):
     accuracy, _ = _synthetic(rng, runs=20)
     accuracy = np.repeat(accuracy, 2, axis=0)
     groups = np.repeat(np.arange(20), 2)
+    from sklearn.model_selection import GroupKFold
+
     folds_seen = []
-    original = lc.GroupKFold.split
+    original = GroupKFold.split
 
     def spy(self, X, y=None, groups=None):
         for train, test in original(self, X, y, groups):
             folds_seen.append((set(groups[train]), set(groups[test])))
             yield train, test
 
-    monkeypatch.setattr(lc.GroupKFold, "split", spy)
+    monkeypatch.setattr(GroupKFold, "split", spy)
     settings = lc.CurveBenchmark(
         train_sizes=(12,), fractions=(0.5,), hyperparameters="cv", mock_qpu_cells=()
     )

@@ -16,7 +16,8 @@ from sklearn.decomposition import PCA
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
-from experiments.curves import curve_features, load_curves
+from early_stopping import curve_features
+from experiments.curves import load_curves
 
 
 def split(
