@@ -68,6 +68,7 @@ def brackets(max_epochs: int, eta: int = 3, min_epochs: int = 1) -> list[tuple[i
         "min_epochs": EPOCHS,
         "predictor": [CurvePredictor, None],
         "percentile": PERCENTILE,
+        "iterations": EPOCHS,
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
@@ -81,6 +82,7 @@ def hyperband(
     min_epochs: int = 1,
     predictor: CurvePredictor | None = None,
     percentile: float = 25.0,
+    iterations: int = 1,
     random_state=None,
 ) -> SearchResult:
     """Hyperband over ``train(config, epochs)``; Swift-Hyperband with a ``predictor``.
@@ -98,6 +100,9 @@ def hyperband(
         Swift-Hyperband's predictor; None runs plain Hyperband.
     percentile : float in (0, 100)
         A partial run goes on only if predicted above this percentile of the finished ones.
+    iterations : int, default=1
+        Passes over all brackets (Hyperband's outer loop); a predictor keeps
+        learning across them.
     random_state : int, Generator or None
         Seeds ``sample`` and the order in which runs teach the predictor.
 
@@ -118,7 +123,7 @@ def hyperband(
     # configurations drawn are the same with the predictor on or off (paired).
     order = np.random.default_rng(rng.integers(2**63))
     ledger, decisions = Ledger(train, max_epochs), []
-    for n, rungs in brackets(max_epochs, eta, min_epochs):
+    for n, rungs in brackets(max_epochs, eta, min_epochs) * iterations:
         configs = [sample(rng) for _ in range(n)]
         _halve(ledger, configs, rungs, eta, predictor, percentile, order, decisions)
     return ledger.result(decisions)

@@ -1,8 +1,11 @@
 """An Optuna pruner: prune a trial predicted below a percentile of the finished ones.
 
 Until ``min_curves`` trials have completed with ``max_resource`` reported
-steps, the pruner defers to a base pruner of the user's choice (Optuna's
-MedianPruner by default). It reads the finished trials from the study's
+steps, the pruner defers to a base pruner of the user's choice. The
+default prunes nothing (Optuna's NopPruner), as Swift-Hyperband trains
+its first runs to the end: a base pruner that prunes most trials, such as
+the MedianPruner, also keeps the predictor from ever seeing enough
+finished curves. It reads the finished trials from the study's
 storage at every decision, so trials may run in many processes and on
 many nodes against one RDB or journal storage; each process's predictor
 refits from what the storage holds.
@@ -38,7 +41,7 @@ class CurvePruner(BasePruner):
     percentile : float in (0, 100), default=25
         Swift-Hyperband's rule: a trial goes on only if predicted above this percentile.
     base_pruner : optuna.pruners.BasePruner or None
-        Decides until enough trials completed; None is ``MedianPruner()``.
+        Decides until enough trials completed; None is ``NopPruner()``.
     min_step : int, default=2
         Steps a trial reports before this pruner judges it (at least 2 for the features).
 
@@ -63,7 +66,7 @@ class CurvePruner(BasePruner):
         )
         self.max_resource, self.percentile, self.min_step = max_resource, percentile, min_step
         self.predictor = predictor if predictor is not None else CurvePredictor("qsvr")
-        self.base_pruner = base_pruner if base_pruner is not None else optuna.pruners.MedianPruner()
+        self.base_pruner = base_pruner if base_pruner is not None else optuna.pruners.NopPruner()
         self._rules: dict[str, CurveRule] = {}
 
     def prune(self, study: optuna.study.Study, trial: optuna.trial.FrozenTrial) -> bool:

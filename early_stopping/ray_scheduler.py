@@ -28,11 +28,13 @@ class CurveScheduler(FIFOScheduler):
 
     Parameters
     ----------
-    metric : str
-        The reported value whose final value is predicted.
     max_t : int
         Steps (``time_attr`` units) of a finished trial.
-    mode : {"max", "min"}, default="max"
+    metric : str or None
+        The reported value whose final value is predicted; None takes the
+        Tuner's ``TuneConfig(metric=...)``.
+    mode : {"max", "min"} or None
+        None takes the Tuner's ``mode``.
     predictor : CurvePredictor or None
         None uses ``CurvePredictor("qsvr")`` on simulated annealing.
     percentile : float in (0, 100), default=25
@@ -41,33 +43,48 @@ class CurveScheduler(FIFOScheduler):
 
     Examples
     --------
-    >>> scheduler = CurveScheduler(metric="accuracy", max_t=20, predictor=CurvePredictor("ridge"))
+    >>> scheduler = CurveScheduler(20, metric="accuracy", predictor=CurvePredictor("ridge"))
     """
 
     def __init__(
         self,
-        metric: str,
         max_t: int,
         *,
-        mode: str = "max",
+        metric: str | None = None,
+        mode: str | None = None,
         predictor: CurvePredictor | None = None,
         percentile: float = DEFAULT_PERCENTILE,
         time_attr: str = "training_iteration",
         min_step: int = 2,
     ) -> None:
         check_parameters("CurveScheduler", max_t=max_t, percentile=percentile, min_step=min_step)
-        if mode not in ("max", "min"):
-            raise ValueError(f"mode must be 'max' or 'min'; got {mode!r}")
+        if mode not in ("max", "min", None):
+            raise ValueError(f"mode must be 'max', 'min' or None; got {mode!r}")
         super().__init__()
         self._metric, self._mode = metric, mode
         self.max_t, self.time_attr, self.min_step = max_t, time_attr, min_step
-        self.rule = CurveRule(
-            predictor if predictor is not None else CurvePredictor("qsvr"),
-            max_resource=max_t, percentile=percentile,
-            direction="maximize" if mode == "max" else "minimize",
-        )  # fmt: skip
+        self.predictor = predictor if predictor is not None else CurvePredictor("qsvr")
+        self.percentile = percentile
+        self._rule: CurveRule | None = None
         self._reports: dict[str, dict[int, float]] = {}
         self._stopped: set[str] = set()
+
+    def set_search_properties(self, metric: str | None, mode: str | None, **spec) -> bool:
+        """Take the Tuner's metric and mode where the scheduler was given none (Ray's protocol)."""
+        if (self._metric and metric) or (self._mode and mode):
+            return False
+        self._metric, self._mode = self._metric or metric, self._mode or mode
+        return True
+
+    @property
+    def rule(self) -> CurveRule:
+        """The prune rule, in the search's direction (fixed at the first result)."""
+        if self._rule is None:
+            self._rule = CurveRule(
+                self.predictor, max_resource=self.max_t, percentile=self.percentile,
+                direction="minimize" if self._mode == "min" else "maximize",
+            )  # fmt: skip
+        return self._rule
 
     def on_trial_result(self, tune_controller, trial, result: dict) -> str:
         if trial.trial_id in self._stopped:  # reported after it was stopped: not recorded
@@ -96,11 +113,16 @@ class CurveScheduler(FIFOScheduler):
         self._reports.pop(trial.trial_id, None)
 
     @property
+    def stopped(self) -> frozenset:
+        """The ids of the trials this scheduler stopped."""
+        return frozenset(self._stopped)
+
+    @property
     def decisions(self) -> list:
         return self.rule.decisions
 
     def debug_string(self) -> str:
         return (
-            f"CurveScheduler: {self.rule.predictor.n_curves} finished curves, "
+            f"CurveScheduler: {self.predictor.n_curves} finished curves, "
             f"{len(self._stopped)} trials stopped"
         )

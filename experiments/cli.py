@@ -109,7 +109,7 @@ def _slurm_errors() -> tuple[type[Exception], ...]:
     from experiments.slurm.jobs import SlurmError
     from experiments.slurm.profiles import ProfileError
 
-    return ExperimentError, ProfileError, SlurmError, ValueError, FileNotFoundError
+    return ExperimentError, ProfileError, SlurmError, ValueError, FileNotFoundError, FileExistsError
 
 
 def _reported(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -215,6 +215,40 @@ def _slurm_collect(args: argparse.Namespace) -> int:
     return 0
 
 
+@_reported
+def _slurm_ray(args: argparse.Namespace) -> int:
+    from experiments.slurm.profiles import load_profile
+    from experiments.slurm.ray_job import RayJob, write_ray_script
+
+    command = tuple(args.search[1:] if args.search[:1] == ["--"] else args.search)
+    job = RayJob(
+        load_profile(args.system), command, nodes=args.nodes, role=args.role, time=args.time,
+        environment=args.env or "", log=args.log, port=args.port,
+    )  # fmt: skip
+    path = write_ray_script(args.script, job)
+    print(f"wrote {path}: a Ray head and {args.nodes} worker node(s), then: {' '.join(command)}")
+    return 0
+
+
+def _slurm_ray_parser(sub) -> None:
+    ray = sub.add_parser(
+        "ray", help="write a job script: a Ray cluster on the allocation, then a search on it"
+    )
+    ray.add_argument("--system", required=True, help="profile name or TOML path")
+    ray.add_argument("--script", required=True, help="the job script to write")
+    ray.add_argument("--nodes", type=_positive, default=1)
+    ray.add_argument("--role", default="cluster", help="the profile's partition role")
+    ray.add_argument("--time", default="01:00:00", help="Slurm time limit")
+    ray.add_argument("--env", help="virtual environment to activate in the job")
+    ray.add_argument("--log", default="hqml-ray-%j.out", help="Slurm output file (%%j: job id)")
+    ray.add_argument("--port", type=int, default=6379, help="the Ray head's port")
+    ray.add_argument(
+        "search", nargs=argparse.REMAINDER,
+        help="after --: the search, e.g. -- python -m experiments.ray_search --output s.json",
+    )  # fmt: skip
+    ray.set_defaults(handler=_slurm_ray)
+
+
 def _slurm_parser(commands) -> None:
     slurm = commands.add_parser("slurm", help="batch jobs on a Slurm cluster")
     sub = slurm.add_subparsers(dest="slurm_command", required=True)
@@ -242,6 +276,7 @@ def _slurm_parser(commands) -> None:
     task.add_argument("run_dir")
     task.add_argument("--task", type=int, required=True)
     task.set_defaults(handler=_slurm_run_task)
+    _slurm_ray_parser(sub)
 
 
 def _jobs(text: str) -> int:
