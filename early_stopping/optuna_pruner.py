@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 
 from early_stopping.predictor import CurvePredictor
-from early_stopping.pruning import CurveRule, ordered_curve
+from early_stopping.pruning import CurveRule, decision_steps, ordered_curve
 from early_stopping.rule import DEFAULT_PERCENTILE, check_parameters
 
 try:
@@ -43,6 +43,8 @@ class CurvePruner(BasePruner):
     base_pruner : optuna.pruners.BasePruner or None
         Decides until enough trials completed; None is ``NopPruner()``.
     min_step : int, default=2
+        The first step a trial is judged at; then at twice that, and so on
+        (:func:`early_stopping.pruning.decision_steps`).
         Steps a trial reports before this pruner judges it (at least 2 for the features).
 
     Examples
@@ -75,7 +77,7 @@ class CurvePruner(BasePruner):
         curves = {t.number: ordered_curve(t.intermediate_values) for t in completed}
         rule.finished({k: c for k, c in curves.items() if c is not None})
         partial = ordered_curve(trial.intermediate_values)
-        if not rule.ready() or partial is None or partial.size < self.min_step:
+        if not rule.ready() or partial is None:
             return self.base_pruner.prune(study, trial)
         return rule.should_stop(partial)
 
@@ -92,5 +94,6 @@ class CurvePruner(BasePruner):
             self._rules[study.study_name] = CurveRule(
                 copy.deepcopy(self.predictor), max_resource=self.max_resource,
                 percentile=self.percentile, direction=direction,
+                steps=decision_steps(self.min_step, self.max_resource),
             )  # fmt: skip
         return self._rules[study.study_name]

@@ -8,10 +8,14 @@ and take C, epsilon and gamma from the same cross-validation as
 and the early stopping share one code path.
 
 One model is kept per (prefix length, target epoch): one per rung of a
-Hyperband bracket, or one per reported step of an Optuna trial. A model is
+Hyperband bracket, or one per decision step of an Optuna trial. A model is
 refitted only when new finished curves arrived, and then only once they
-add ``refit_growth`` of the curves it was fitted on (at least one curve):
-a study with hundreds of finished trials does not refit on every trial.
+add ``refit_growth`` of the curves it was fitted on (at least one curve);
+its C, epsilon and gamma are searched again only once the curves grew by
+``search_growth``, and it learns from the latest ``max_curves`` finished
+curves: a study with hundreds of finished trials neither refits nor
+searches on every trial, and QSVR's QUBO stays the size of a few dozen
+curves (the QPU's scale), whatever the study's length.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ class _Fitted:
     n_curves: int
     model: object
     reference: object = None
+    searched: int = 0
+    hyperparameters: dict | None = None
 
 
 class CurvePredictor:
@@ -64,6 +70,12 @@ class CurvePredictor:
     refit_growth : float, default=0.1
         A model is refitted once the finished curves grew by this share of
         those it saw (and by at least one).
+    search_growth : float, default=0.5
+        SVR's and QSVR's C, epsilon and gamma are searched by CV again once
+        the curves grew by this share since the last search; refits between
+        keep them.
+    max_curves : int or None, default=60
+        The latest finished curves a model learns from (None: all).
     random_state : int, default=0
         Seeds the cross-validation folds and QSVR's sampler.
     pair_with_svr : bool, default=False
@@ -89,6 +101,8 @@ class CurvePredictor:
         differences: bool = True,
         min_curves: int = 15,
         refit_growth: float = 0.1,
+        search_growth: float = 0.5,
+        max_curves: int | None = 60,
         random_state: int = 0,
         pair_with_svr: bool = False,
     ) -> None:
@@ -96,11 +110,15 @@ class CurvePredictor:
             raise ValueError(f"model must be one of {MODELS} or a regressor; got {model!r}")
         if min_curves < 4:
             raise ValueError(f"min_curves must be at least 4 (two folds of 2); got {min_curves}")
-        if not (np.isfinite(refit_growth) and refit_growth >= 0):
-            raise ValueError(f"refit_growth must be finite and >= 0; got {refit_growth}")
+        for name, growth in (("refit_growth", refit_growth), ("search_growth", search_growth)):
+            if not (np.isfinite(growth) and growth >= 0):
+                raise ValueError(f"{name} must be finite and >= 0; got {growth}")
+        if max_curves is not None and max_curves < min_curves:
+            raise ValueError(f"max_curves={max_curves} is below min_curves={min_curves}")
         self.model, self.backend = model, backend
         self.n_points, self.differences = n_points, differences
         self.min_curves, self.refit_growth = min_curves, refit_growth
+        self.search_growth, self.max_curves = search_growth, max_curves
         self.random_state, self.pair_with_svr = random_state, pair_with_svr
         self._curves: dict = {}
         self._unnamed = 0
@@ -139,9 +157,14 @@ class CurvePredictor:
         return len(self._curves)
 
     def training_set(self, target: int) -> NDArray[np.float64]:
-        """Every finished curve that reached epoch ``target``, cut at it: shape (n, target)."""
+        """The latest ``max_curves`` finished curves that reached ``target``, cut at it."""
         rows = [c[:target] for c in self._curves.values() if c.size >= target]
+        rows = rows[-self.max_curves :] if self.max_curves else rows
         return np.array(rows).reshape(len(rows), target)
+
+    def _n_reaching(self, target: int) -> int:
+        """All finished curves that reached ``target`` (before the ``max_curves`` cut)."""
+        return sum(c.size >= target for c in self._curves.values())
 
     def ready(self, target: int) -> bool:
         """Whether enough finished curves reach ``target`` for a prediction."""
@@ -178,34 +201,42 @@ class CurvePredictor:
                 f"min_curves={self.min_curves}"
             )
         fitted = self._fitted.get((m, target))
-        if fitted is None or self._stale(fitted.n_curves, curves.shape[0]):
+        reaching = self._n_reaching(target)
+        if fitted is None or _grew(fitted.n_curves, reaching, self.refit_growth):
             X = prefix_features(curves[:, :m], n_points=self.n_points, differences=self.differences)
-            fitted = _Fitted(curves.shape[0], *self._fit(X, curves[:, -1]))
+            fitted = self._fit(X, curves[:, -1], reaching, fitted)
             self._fitted[(m, target)] = fitted
             self.n_fits += 1
         return fitted
 
-    def _stale(self, seen: int, now: int) -> bool:
-        return now - seen >= max(1, int(np.ceil(self.refit_growth * seen)))
-
-    def _fit(self, X: NDArray[np.float64], y: NDArray[np.float64]) -> tuple[object, object]:
-        """The model at (X, y) and, for a paired QSVR, the SVR of the same hyperparameters."""
+    def _fit(
+        self, X: NDArray[np.float64], y: NDArray[np.float64], reaching: int, last: _Fitted | None
+    ) -> _Fitted:
+        """The model at (X, y); for a paired QSVR also the SVR of the same hyperparameters."""
         if not isinstance(self.model, str):
-            return scaled(clone(self.model)).fit(X, y), None
+            return _Fitted(reaching, scaled(clone(self.model)).fit(X, y))
         if self.model == "ridge":
-            return scaled(RidgeCV(alphas=RIDGE_ALPHAS)).fit(X, y), None
-        search = svr_search(len(y), self.random_state).fit(X, y)
+            return _Fitted(reaching, scaled(RidgeCV(alphas=RIDGE_ALPHAS)).fit(X, y))
+        searched, hyper = (last.searched, last.hyperparameters) if last else (0, None)
+        if hyper is None or _grew(searched, reaching, self.search_growth):
+            search = svr_search(len(y), self.random_state).fit(X, y)
+            searched, hyper = reaching, best_svr_parameters(search)
+        svr = scaled(SVR(**hyper)).fit(X, y)
         if self.model == "svr":
-            return search, None
-        hyper = best_svr_parameters(search)
-        reference = scaled(SVR(**hyper)).fit(X, y) if self.pair_with_svr else None
-        return scaled(self.qsvr(hyper)).fit(X, y), reference
+            return _Fitted(reaching, svr, None, searched, hyper)
+        reference = svr if self.pair_with_svr else None
+        return _Fitted(reaching, scaled(self.qsvr(hyper)).fit(X, y), reference, searched, hyper)
 
     def qsvr(self, hyperparameters: dict):
         """QSVR with the searched C, epsilon, gamma on the predictor's backend (quiet about tol)."""
         from qml import QSVR
 
         return _Quiet(QSVR(**hyperparameters, backend=self.backend, random_state=self.random_state))
+
+
+def _grew(seen: int, now: int, growth: float) -> bool:
+    """Whether ``now`` curves are at least ``growth`` (and one) more than ``seen``."""
+    return now - seen >= max(1, int(np.ceil(growth * seen)))
 
 
 class _Quiet(RegressorMixin, BaseEstimator):

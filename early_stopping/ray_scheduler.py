@@ -12,7 +12,7 @@ search, whichever node ran it.
 from __future__ import annotations
 
 from early_stopping.predictor import CurvePredictor
-from early_stopping.pruning import CurveRule, ordered_curve
+from early_stopping.pruning import CurveRule, decision_steps, ordered_curve
 from early_stopping.rule import DEFAULT_PERCENTILE, check_parameters
 
 try:
@@ -40,6 +40,8 @@ class CurveScheduler(FIFOScheduler):
     percentile : float in (0, 100), default=25
     time_attr : str, default="training_iteration"
     min_step : int, default=2
+        The first step a trial is judged at; then at twice that, and so on
+        (:func:`early_stopping.pruning.decision_steps`).
 
     Examples
     --------
@@ -83,6 +85,7 @@ class CurveScheduler(FIFOScheduler):
             self._rule = CurveRule(
                 self.predictor, max_resource=self.max_t, percentile=self.percentile,
                 direction="minimize" if self._mode == "min" else "maximize",
+                steps=decision_steps(self.min_step, self.max_t),
             )  # fmt: skip
         return self._rule
 
@@ -94,7 +97,7 @@ class CurveScheduler(FIFOScheduler):
         reports = self._reports.setdefault(trial.trial_id, {})
         reports[int(result[self.time_attr])] = float(result[self._metric])
         partial = ordered_curve(reports)
-        if partial is None or partial.size < self.min_step:
+        if partial is None:
             return TrialScheduler.CONTINUE
         if self.rule.should_stop(partial):
             self._stopped.add(trial.trial_id)

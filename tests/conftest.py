@@ -143,3 +143,22 @@ def training_requests(monkeypatch):
 
     monkeypatch.setattr(qml._base, "solve", recording)
     return requests
+
+
+@pytest.fixture(scope="session")
+def local_slurm(tmp_path_factory):
+    """A single-node Slurm on this machine for the session (skips where it cannot start)."""
+    import slurm_cluster
+
+    reason = slurm_cluster.unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    conf, pids = slurm_cluster.start(tmp_path_factory.mktemp("slurm"))
+    previous = os.environ.get("SLURM_CONF")
+    os.environ["SLURM_CONF"] = str(conf)
+    yield conf
+    slurm_cluster.stop(pids)
+    if previous is None:
+        os.environ.pop("SLURM_CONF", None)
+    else:
+        os.environ["SLURM_CONF"] = previous

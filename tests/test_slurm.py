@@ -1,13 +1,11 @@
 """Slurm batch jobs: scripts, profiles, bad input; a real local Slurm where one can start."""
 
 import json
-import os
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-import slurm_cluster
 from conftest import RESULT_SET_FILES
 
 from experiments.cli import main
@@ -174,22 +172,6 @@ def test_tasks_skip_finished_work_and_collect_lists_missing(experiment_file, tmp
 
 
 # ------------------------------------------------------------ real local Slurm
-@pytest.fixture(scope="session")
-def local_slurm(tmp_path_factory):
-    reason = slurm_cluster.unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    conf, pids = slurm_cluster.start(tmp_path_factory.mktemp("slurm"))
-    previous = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(conf)
-    yield conf
-    slurm_cluster.stop(pids)
-    if previous is None:
-        os.environ.pop("SLURM_CONF", None)
-    else:
-        os.environ["SLURM_CONF"] = previous
-
-
 def _wait_for_queue(run: Path, timeout: float = 240) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:

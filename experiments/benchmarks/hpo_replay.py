@@ -55,6 +55,7 @@ class ReplaySettings:
 
     eta: int = 3
     min_epochs: int = 1
+    iterations: int = 3
     percentile: float = 25.0
     min_curves: int = 15
     k: int = 3
@@ -75,7 +76,11 @@ class ReplaySettings:
             raise ValueError(
                 f"--k must be >= 1 and --min-curves >= 4; got {self.k}, {self.min_curves}"
             )
-        n_configs = sum(n for n, _ in brackets(replay.max_epochs, self.eta, self.min_epochs))
+        if self.iterations < 1:
+            raise ValueError(f"--iterations must be >= 1; got {self.iterations}")
+        n_configs = self.iterations * sum(
+            n for n, _ in brackets(replay.max_epochs, self.eta, self.min_epochs)
+        )
         if n_configs > replay.n_runs:
             raise ValueError(
                 f"{replay.source}: Hyperband draws {n_configs} distinct runs per seed; the file "
@@ -94,10 +99,11 @@ def _searches(replay: Replay, settings: ReplaySettings, seed: int) -> dict:
     """Every method's search of one seed, as thunks; Hyperband's budget sizes the others."""
     R, eta, low = replay.max_epochs, settings.eta, settings.min_epochs
     common = {"max_epochs": R, "eta": eta, "min_epochs": low, "random_state": seed}
-    n_configs = sum(n for n, _ in brackets(R, eta, low))
-    baseline = hyperband(replay.train, replay.sampler(), **common)
+    n_configs = settings.iterations * sum(n for n, _ in brackets(R, eta, low))
+    passes = {"iterations": settings.iterations, **common}
+    baseline = hyperband(replay.train, replay.sampler(), **passes)
     budget = baseline.epochs
-    swift = {"percentile": settings.percentile, **common}
+    swift = {"percentile": settings.percentile, **passes}
     searches = {
         "random search": lambda: random_search(
             replay.train, replay.sampler(), max_epochs=R, n_configs=max(1, round(budget / R)),
@@ -308,6 +314,7 @@ def main(argv=None) -> int:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--eta", type=int, default=ReplaySettings.eta)
     parser.add_argument("--min-epochs", type=int, default=ReplaySettings.min_epochs)
+    parser.add_argument("--iterations", type=int, default=ReplaySettings.iterations)
     parser.add_argument("--percentile", type=float, default=ReplaySettings.percentile)
     parser.add_argument("--min-curves", type=int, default=ReplaySettings.min_curves)
     parser.add_argument("--k", type=int, default=ReplaySettings.k)
@@ -318,7 +325,8 @@ def main(argv=None) -> int:
     if args.seeds < 1:
         parser.error(f"--seeds must be at least 1; got {args.seeds}")
     settings = ReplaySettings(
-        eta=args.eta, min_epochs=args.min_epochs, percentile=args.percentile,
+        eta=args.eta, min_epochs=args.min_epochs, iterations=args.iterations,
+        percentile=args.percentile,
         min_curves=args.min_curves, k=args.k, methods=tuple(args.methods),
     )  # fmt: skip
     try:
