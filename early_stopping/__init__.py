@@ -12,7 +12,7 @@ from early_stopping.asha import asha, asha_rungs
 from early_stopping.baselines import random_search, top_k
 from early_stopping.features import curve_features, observed_epochs, prefix_features
 from early_stopping.hyperband import brackets, hyperband, successive_halving
-from early_stopping.ledger import Ledger, SearchResult, Train
+from early_stopping.ledger import Ledger, NoMoreConfigurations, SearchResult, Train
 from early_stopping.models import (
     CV_GRID,
     RIDGE_ALPHAS,
@@ -47,6 +47,7 @@ __all__ = [
     "CurvePredictor",
     "Decision",
     "Ledger",
+    "NoMoreConfigurations",
     "SearchResult",
     "Train",
     "below_percentile",

@@ -23,7 +23,7 @@ import numpy as np
 from sklearn.utils._param_validation import validate_params
 
 from early_stopping.hyperband import Sample
-from early_stopping.ledger import Ledger, SearchResult, Train
+from early_stopping.ledger import Ledger, NoMoreConfigurations, SearchResult, Train
 from early_stopping.predictor import CurvePredictor
 from early_stopping.rule import EPOCHS, ETA, PERCENTILE, Decision, below_percentile
 
@@ -99,14 +99,14 @@ def asha(
     rng = np.random.default_rng(random_state)
     running: list[_Job] = []
     for _ in range(n_workers):
-        heapq.heappush(running, state.next_job(0.0, sample, rng, predictor))
+        state.start(running, 0.0, sample, rng, predictor)
     while running:
         job = heapq.heappop(running)
         rest = state.complete(job, predictor, percentile)
         if rest is not None:  # the partial run goes on: same worker, the rest of its rung
             heapq.heappush(running, rest)
         elif state.ledger.spent < budget:
-            heapq.heappush(running, state.next_job(job.time, sample, rng, predictor))
+            state.start(running, job.time, sample, rng, predictor)
     return state.ledger.result(state.decisions)
 
 
@@ -119,6 +119,13 @@ class _Asha:
         self.promoted: list[set] = [set() for _ in rungs]
         self.decisions: list[Decision] = []
         self._order = 0
+
+    def start(self, running: list, now: float, sample: Sample, rng, predictor) -> None:
+        """Give a free worker its next job; it stays idle once nothing is left to train."""
+        try:
+            heapq.heappush(running, self.next_job(now, sample, rng, predictor))
+        except NoMoreConfigurations:
+            pass
 
     def next_job(self, now: float, sample: Sample, rng, predictor) -> _Job:
         for k in range(len(self.rungs) - 2, -1, -1):

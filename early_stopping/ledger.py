@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Ledger", "SearchResult", "Train"]
+__all__ = ["Ledger", "NoMoreConfigurations", "SearchResult", "Train"]
+
+
+class NoMoreConfigurations(ValueError):
+    """A sampler has no configuration left to draw (a finite pool, all drawn).
+
+    ASHA then only promotes; the synchronous searches, which need their
+    configurations, stop with this error.
+    """
 
 #: "Train this configuration to epoch t and report its curve": the curve's
 #: values for epochs 1..t (a resumable trainer continues from its checkpoint).

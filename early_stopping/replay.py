@@ -13,6 +13,8 @@ from collections.abc import Hashable
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from early_stopping.ledger import NoMoreConfigurations
+
 __all__ = ["Replay"]
 
 
@@ -59,7 +61,7 @@ class Replay:
 
         def sample(rng: np.random.Generator) -> int:
             if len(drawn) == self.n_runs:
-                raise ValueError(f"{self.source}: all {self.n_runs} runs were drawn")
+                raise NoMoreConfigurations(f"{self.source}: all {self.n_runs} runs were drawn")
             while True:
                 run = int(rng.integers(self.n_runs))
                 if run not in drawn:
