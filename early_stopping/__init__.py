@@ -23,7 +23,7 @@ from early_stopping.models import (
 )
 from early_stopping.pow3 import pow3_extrapolate
 from early_stopping.predictor import MODELS, CurvePredictor
-from early_stopping.pruning import CurveRule, ordered_curve
+from early_stopping.pruning import CurveRule, decision_steps, ordered_curve
 from early_stopping.replay import Replay
 from early_stopping.rule import DEFAULT_PERCENTILE, Decision, below_percentile
 
@@ -53,6 +53,7 @@ __all__ = [
     "below_percentile",
     "best_svr_parameters",
     "curve_features",
+    "decision_steps",
     "observed_epochs",
     "pow3_extrapolate",
     "prefix_features",

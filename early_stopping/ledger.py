@@ -25,6 +25,7 @@ class NoMoreConfigurations(ValueError):
     configurations, stop with this error.
     """
 
+
 #: "Train this configuration to epoch t and report its curve": the curve's
 #: values for epochs 1..t (a resumable trainer continues from its checkpoint).
 Train = Callable[[Hashable, int], "NDArray[np.float64]"]
