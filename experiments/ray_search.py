@@ -33,15 +33,15 @@ def replayed_trainable(config: dict, accuracy=None) -> None:
         tune.report({"accuracy": float(value)})
 
 
-def search(accuracy: np.ndarray, *, trials: int, predictor: str, concurrent: int, seed: int,
-           storage: Path) -> dict:  # fmt: skip
+def search(accuracy: np.ndarray, *, trials: int, predictor: CurvePredictor, concurrent: int,
+           seed: int, storage: Path) -> dict:  # fmt: skip
     """Run the search on the Ray cluster ``ray.init`` joined; the summary of what it did."""
     from ray import tune
 
     from early_stopping import CurveScheduler
 
     n_runs, max_t = accuracy.shape
-    scheduler = CurveScheduler(max_t, predictor=CurvePredictor(predictor, random_state=seed))
+    scheduler = CurveScheduler(max_t, predictor=predictor)
     tuner = tune.Tuner(
         tune.with_parameters(replayed_trainable, accuracy=accuracy),
         param_space={"run": tune.randint(0, n_runs)},
@@ -73,6 +73,7 @@ def main(argv=None) -> int:
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--concurrent", type=int, default=2, help="trials running at once")
     parser.add_argument("--predictor", choices=MODELS, default="qsvr")
+    parser.add_argument("--min-curves", type=int, default=15, help="finished trials to learn from")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--address", default=os.environ.get("RAY_ADDRESS", "auto"))
     parser.add_argument("--output", type=Path, required=True, help="summary JSON to write")
@@ -81,6 +82,12 @@ def main(argv=None) -> int:
         parser.error(
             f"--trials and --concurrent must be >= 1; got {args.trials}, {args.concurrent}"
         )
+    try:
+        predictor = CurvePredictor(
+            args.predictor, min_curves=args.min_curves, random_state=args.seed
+        )
+    except ValueError as error:
+        parser.error(str(error))
     from experiments.atomic import write_atomically
     from experiments.benchmarks.hpo_replay import load_replay
     from experiments.curves import CurveFileError
@@ -98,7 +105,7 @@ def main(argv=None) -> int:
     ray.init(address=args.address, log_to_driver=False)
     nodes = [n for n in ray.nodes() if n["Alive"]]
     summary = search(
-        replay.accuracy, trials=args.trials, predictor=args.predictor,
+        replay.accuracy, trials=args.trials, predictor=predictor,
         concurrent=args.concurrent, seed=args.seed, storage=args.output.parent / "ray_results",
     )  # fmt: skip
     summary |= {"nodes": len(nodes), "seconds": time.perf_counter() - started,

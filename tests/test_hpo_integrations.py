@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -247,7 +248,8 @@ def _ray(*args, env=None):
 @pytest.mark.slow
 def test_the_scheduler_runs_on_a_real_local_ray_cluster(tmp_path):
     """A head (no CPUs: it schedules) and a worker process, started with ``ray start``."""
-    port, temp = _free_port(), tmp_path / "ray"
+    # Ray's socket paths must fit AF_UNIX's 107 bytes: a short folder, not pytest's tmp_path
+    port, temp = _free_port(), Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     head = _ray("start", "--head", f"--port={port}", "--num-cpus=0", "--include-dashboard=false",
                 f"--temp-dir={temp}", "--object-store-memory=100000000", env=env)  # fmt: skip
@@ -259,12 +261,14 @@ def test_the_scheduler_runs_on_a_real_local_ray_cluster(tmp_path):
         out = tmp_path / "search.json"
         search = subprocess.run(
             [sys.executable, "-m", "experiments.ray_search", "--curves", "digits", "--trials",
-             "16", "--predictor", "ridge", "--address", f"127.0.0.1:{port}", "--output", str(out)],
+             "16", "--predictor", "ridge", "--min-curves", "6", "--address", f"127.0.0.1:{port}",
+             "--output", str(out)],
             capture_output=True, text=True, timeout=600, cwd=ROOT, env=env,
         )  # fmt: skip
         assert search.returncode == 0, search.stderr[-3000:]
     finally:
         _ray("stop", "--force", env=env)
+        shutil.rmtree(temp, ignore_errors=True)
     summary = json.loads(out.read_text())
     assert summary["nodes"] == 2 and summary["trials"] == 16 and summary["errors"] == 0
     assert summary["stopped"] > 0 and summary["epochs"] < summary["full_epochs"]
@@ -280,7 +284,7 @@ def test_the_ray_job_script_runs_a_search_on_the_local_slurm(local_slurm, tmp_pa
         "slurm", "ray", "--system", "local", "--script", str(script), "--time", "00:10:00",
         "--env", environment, "--log", str(tmp_path / "ray-%j.out"), "--port", str(_free_port()),
         "--", "python", "-m", "experiments.ray_search", "--curves", "digits", "--trials", "12",
-        "--predictor", "ridge", "--output", str(out),
+        "--predictor", "ridge", "--min-curves", "6", "--output", str(out),
     ]) == 0  # fmt: skip
     started = time.time()
     job = subprocess.run(["sbatch", "--wait", "--chdir", str(ROOT), str(script)],

@@ -61,7 +61,11 @@ class ReplaySettings:
     is ``1 - 1/eta``: a run predicted outside the top third that successive
     halving keeps is stopped. ``iterations`` 3: one pass of Hyperband's
     brackets finishes too few runs (8 of 49 reach ``max_epochs``) for any
-    predictor of the final value.
+    predictor of the final value. The pruner's percentile (its rule judges
+    the final value, not a rung's): on mnist1d, 10 seeds, 147 trials, 25
+    pruned too little (2,006 epochs, Hyperband 1,071), 67 pruned good runs
+    (regret 0.103 against the MedianPruner's 0.015), 50 gave 1,146 epochs at
+    regret 0.018.
     """
 
     eta: int = 3
@@ -70,6 +74,8 @@ class ReplaySettings:
     percentile: float = 67.0
     min_curves: int = 10
     k: int = 3
+    pruner_percentile: float = 50.0
+    pruner_min_step: int = 2
     n_workers: int = 4
     backend: str = "sa"
     methods: tuple[str, ...] = ()
@@ -81,8 +87,12 @@ class ReplaySettings:
                 f"second rung (min_epochs={self.min_epochs} x eta={self.eta}); expected longer "
                 "curves or a smaller --min-epochs"
             )
-        if not 0.0 < self.percentile < 100.0:
-            raise ValueError(f"--percentile must lie in (0, 100); got {self.percentile}")
+        for name, value in (("percentile", self.percentile),
+                            ("pruner-percentile", self.pruner_percentile)):  # fmt: skip
+            if not 0.0 < value < 100.0:
+                raise ValueError(f"--{name} must lie in (0, 100); got {value}")
+        if self.pruner_min_step < 2:
+            raise ValueError(f"--pruner-min-step must be >= 2; got {self.pruner_min_step}")
         if self.k < 1 or self.min_curves < 4:
             raise ValueError(
                 f"--k must be >= 1 and --min-curves >= 4; got {self.k}, {self.min_curves}"
@@ -162,7 +172,10 @@ def _optuna_pruner(name: str, settings: ReplaySettings, max_epochs: int, seed: i
             min_resource=settings.min_epochs, max_resource=max_epochs, reduction_factor=eta
         )
     predictor = _predictor("qsvr", settings, seed)
-    return CurvePruner(max_epochs, predictor, percentile=settings.percentile)
+    return CurvePruner(
+        max_epochs, predictor, percentile=settings.pruner_percentile,
+        min_step=settings.pruner_min_step,
+    )  # fmt: skip
 
 
 def _optuna(replay: Replay, name: str, settings: ReplaySettings, n_trials: int, seed: int):
@@ -334,6 +347,8 @@ def main(argv=None) -> int:
     parser.add_argument("--percentile", type=float, default=ReplaySettings.percentile)
     parser.add_argument("--min-curves", type=int, default=ReplaySettings.min_curves)
     parser.add_argument("--k", type=int, default=ReplaySettings.k)
+    parser.add_argument("--pruner-percentile", type=float, default=ReplaySettings.pruner_percentile)
+    parser.add_argument("--pruner-min-step", type=int, default=ReplaySettings.pruner_min_step)
     parser.add_argument("--methods", nargs="+", default=())
     parser.add_argument("--jobs", type=int, default=-1)
     parser.add_argument("--plot", type=Path, help="PNG of regret against cumulative epochs")
@@ -344,6 +359,7 @@ def main(argv=None) -> int:
         eta=args.eta, min_epochs=args.min_epochs, iterations=args.iterations,
         percentile=args.percentile,
         min_curves=args.min_curves, k=args.k, methods=tuple(args.methods),
+        pruner_percentile=args.pruner_percentile, pruner_min_step=args.pruner_min_step,
     )  # fmt: skip
     try:
         replay = load_replay(args.curves)
