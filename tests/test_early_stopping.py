@@ -263,3 +263,60 @@ def test_a_replay_names_the_row_of_a_nan():
     curves[3, 2] = np.nan
     with pytest.raises(ValueError, match=r"my.csv: row 3 has a NaN .* epoch 3"):
         Replay(curves, source="my.csv")
+
+
+# ---------------------------------------------------------------- the replay benchmark
+def _curve_file(path, accuracy, configs=True):
+    from experiments.curves import save_curves
+
+    rows = [
+        {"run": i, "dataset": "synthetic", "architecture": "mlp", "width": 8, "depth": 1,
+         "optimizer": "sgd", "learning_rate": 0.1, "batch_size": 32, "weight_decay": 0.0,
+         "dropout": 0.0, "seed": i}
+        for i in range(len(accuracy))
+    ]  # fmt: skip
+    save_curves(path, accuracy, rows)
+    if not configs:  # keep only the accuracy columns
+        lines = path.read_text().splitlines()
+        cut = lines[0].split(",").index("acc_001")
+        path.write_text("\n".join(",".join(line.split(",")[cut:]) for line in lines) + "\n")
+    return path
+
+
+def test_the_replay_benchmark_reads_a_users_curve_file_and_prints_a_paired_table(tmp_path, capsys):
+    from experiments.benchmarks import hpo_replay
+
+    path = _curve_file(tmp_path / "mine.csv", saturating_curves(200, 9, seed=7))
+    plot = tmp_path / "regret.png"
+    assert hpo_replay.main([
+        "--curves", str(path), "--seeds", "3", "--jobs", "1", "--iterations", "2",
+        "--methods", "Hyperband", "Swift-Hyperband (SVR)", "one epoch, top 3",
+        "--plot", str(plot),
+    ]) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "| Hyperband | " in out and "| Swift-Hyperband (SVR) | " in out
+    assert "| one epoch, top 3 | " in out and plot.stat().st_size > 0
+
+
+def test_the_replay_benchmark_refuses_files_it_cannot_replay(tmp_path, capsys):
+    from experiments.benchmarks import hpo_replay
+
+    bare = _curve_file(tmp_path / "bare.csv", saturating_curves(60, 9), configs=False)
+    assert hpo_replay.main(["--curves", str(bare), "--seeds", "1"]) == 2
+    assert f"{bare}, line 1: no configuration columns" in capsys.readouterr().err
+    short = _curve_file(tmp_path / "short.csv", saturating_curves(60, 2))
+    assert hpo_replay.main(["--curves", str(short), "--seeds", "1"]) == 2
+    assert "curves of 2 epochs are shorter than the second rung" in capsys.readouterr().err
+    few = _curve_file(tmp_path / "few.csv", saturating_curves(30, 9))
+    assert hpo_replay.main(["--curves", str(few), "--seeds", "1"]) == 2
+    # brackets (9 at 1,3,9), (5 at 3,9), (3 at 9), three passes: 3 x 17
+    assert "Hyperband draws 51 distinct runs per seed; the file has 30" in capsys.readouterr().err
+    ok = _curve_file(tmp_path / "ok.csv", saturating_curves(200, 9))
+    assert hpo_replay.main(["--curves", str(ok), "--percentile", "100"]) == 2
+    assert "--percentile must lie in (0, 100); got 100.0" in capsys.readouterr().err
+    lines = [line.split(",") for line in ok.read_text().splitlines()]
+    lines[2][lines[0].index("acc_004")] = "nan"  # the second run, epoch 4
+    nan = tmp_path / "nan.csv"
+    nan.write_text("\n".join(",".join(line) for line in lines) + "\n")
+    assert hpo_replay.main(["--curves", str(nan)]) == 2
+    assert f"{nan}: run 1 has NaN or infinite accuracy at epoch 4" in capsys.readouterr().err

@@ -148,7 +148,7 @@ def test_a_200_trial_study_in_4_processes_on_one_journal_file_loses_no_trial(tmp
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         curves = saturating_curves(400, 10, seed=11)
         storage = JournalStorage(JournalFileBackend({str(storage)!r}))
-        pruner = CurvePruner(10, CurvePredictor("qsvr", min_curves=15))
+        pruner = CurvePruner(10, CurvePredictor("qsvr", min_curves=15, refit_growth=1.0))
         study = optuna.load_study(study_name="shared", storage=storage, pruner=pruner)
         def objective(trial):
             run = trial.suggest_int("run", 0, 399)
@@ -260,7 +260,7 @@ def test_the_scheduler_runs_on_a_real_local_ray_cluster(tmp_path):
         assert worker.returncode == 0, worker.stderr
         out = tmp_path / "search.json"
         search = subprocess.run(
-            [sys.executable, "-m", "experiments.ray_search", "--curves", "digits", "--trials",
+            [sys.executable, "-m", "experiments.ray_search", "--curves", "mnist1d", "--trials",
              "16", "--predictor", "ridge", "--min-curves", "6", "--address", f"127.0.0.1:{port}",
              "--output", str(out)],
             capture_output=True, text=True, timeout=600, cwd=ROOT, env=env,
@@ -283,7 +283,7 @@ def test_the_ray_job_script_runs_a_search_on_the_local_slurm(local_slurm, tmp_pa
     assert main([
         "slurm", "ray", "--system", "local", "--script", str(script), "--time", "00:10:00",
         "--env", environment, "--log", str(tmp_path / "ray-%j.out"), "--port", str(_free_port()),
-        "--", "python", "-m", "experiments.ray_search", "--curves", "digits", "--trials", "12",
+        "--", "python", "-m", "experiments.ray_search", "--curves", "mnist1d", "--trials", "12",
         "--predictor", "ridge", "--min-curves", "6", "--output", str(out),
     ]) == 0  # fmt: skip
     started = time.time()
