@@ -318,3 +318,16 @@ def test_the_ray_job_script_refuses_hostile_values_and_foreign_files(tmp_path, c
     assert "#SBATCH --nodes=2" in ours.read_text()  # its own script is replaced
     assert main([*base, "--script", str(tmp_path / "e.sh")]) == 2
     assert "search command is empty" in capsys.readouterr().err
+
+
+def test_the_pruner_cost_benchmark_times_every_storage_side_by_side(capsys):
+    from experiments.benchmarks import pruner_cost
+
+    assert pruner_cost.main(["--curves", "mnist1d", "--finished", "12", "--decisions", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines[2:]]
+    assert [(r[0], r[-1]) for r in rows if r[1] == "hqml"] == [
+        ("memory", "8"), ("memory", "8"), ("sqlite", "8"), ("sqlite", "8"),
+        ("journal", "8"), ("journal", "8"),
+    ]  # fmt: skip  # 2 trials x 4 decision steps (2, 4, 8, 16 of 27)
+    assert sum(r[1] == "Optuna" for r in rows) == 3
