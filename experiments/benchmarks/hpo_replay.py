@@ -306,14 +306,15 @@ def plot(rows: list[dict], worst: float, path: Path) -> Path:
     top = max(r["epochs"] for r in rows)
     grid = np.linspace(0, top, 200)
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for method in dict.fromkeys(r["method"] for r in rows):
+    for number, method in enumerate(dict.fromkeys(r["method"] for r in rows)):
         curves = []
         for r in (r for r in rows if r["method"] == method):
             spent = np.array([e for e, _ in r["trajectory"]] or [np.inf])
             regret = np.array([g for _, g in r["trajectory"]] or [worst])
             at = np.searchsorted(spent, grid, side="right") - 1
             curves.append(np.where(at >= 0, regret[np.maximum(at, 0)], worst))
-        axes.plot(grid, np.mean(curves, axis=0), label=method)
+        style = "-" if number < 10 else "--"  # matplotlib's cycle has 10 colours
+        axes.plot(grid, np.mean(curves, axis=0), style, label=method)
     axes.set(xlabel="cumulative epochs", ylabel="mean regret of the incumbent", yscale="log")
     axes.legend(fontsize=7)
     figure.tight_layout()
