@@ -83,7 +83,7 @@ def polish(dual: Dual, coefficients: ArrayLike, *, resolution: float) -> Polishe
     >>> dual = Dual(np.arange(2), np.array([1.0, -1.0]), np.array([-1.0, -3.0]), C=5.0,
     ...             hessian=np.eye(2))
     >>> right = polish(dual, [1.9, 1.9], resolution=1e-3)
-    >>> right.coefficients.tolist(), right.optimal(tol=1e-3)
+    >>> right.coefficients.round(12).tolist(), right.optimal(tol=1e-3)
     ([2.0, 2.0], True)
     >>> polish(dual, [0.0, 1.9], resolution=1e-3).optimal(tol=1e-3)
     False
