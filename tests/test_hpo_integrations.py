@@ -136,7 +136,11 @@ def test_a_missing_extra_is_named(monkeypatch):
 
 @pytest.mark.slow
 def test_a_200_trial_study_in_4_processes_on_one_journal_file_loses_no_trial(tmp_path):
-    """4 processes x 50 trials, QSVR pruning, one JournalFileBackend: 200 trials, none lost."""
+    """4 processes x 50 trials, one JournalFileBackend: 200 trials, none lost.
+
+    The predictor is ridge: what is tested is the storage, which every model
+    reads the same way (QSVR's decisions are tested against SVR's elsewhere).
+    """
     storage = tmp_path / "journal.log"
     script = textwrap.dedent(f"""
         import sys, numpy as np, optuna
@@ -148,7 +152,7 @@ def test_a_200_trial_study_in_4_processes_on_one_journal_file_loses_no_trial(tmp
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         curves = saturating_curves(400, 10, seed=11)
         storage = JournalStorage(JournalFileBackend({str(storage)!r}))
-        pruner = CurvePruner(10, CurvePredictor("qsvr", min_curves=15, refit_growth=1.0))
+        pruner = CurvePruner(10, CurvePredictor("ridge", min_curves=15))
         study = optuna.load_study(study_name="shared", storage=storage, pruner=pruner)
         def objective(trial):
             run = trial.suggest_int("run", 0, 399)
@@ -261,7 +265,7 @@ def test_the_scheduler_runs_on_a_real_local_ray_cluster(tmp_path):
         out = tmp_path / "search.json"
         search = subprocess.run(
             [sys.executable, "-m", "experiments.ray_search", "--curves", "mnist1d", "--trials",
-             "16", "--predictor", "ridge", "--min-curves", "6", "--address", f"127.0.0.1:{port}",
+             "10", "--predictor", "ridge", "--min-curves", "4", "--address", f"127.0.0.1:{port}",
              "--output", str(out)],
             capture_output=True, text=True, timeout=600, cwd=ROOT, env=env,
         )  # fmt: skip
@@ -270,7 +274,7 @@ def test_the_scheduler_runs_on_a_real_local_ray_cluster(tmp_path):
         _ray("stop", "--force", env=env)
         shutil.rmtree(temp, ignore_errors=True)
     summary = json.loads(out.read_text())
-    assert summary["nodes"] == 2 and summary["trials"] == 16 and summary["errors"] == 0
+    assert summary["nodes"] == 2 and summary["trials"] == 10 and summary["errors"] == 0
     assert summary["stopped"] > 0 and summary["epochs"] < summary["full_epochs"]
 
 
@@ -283,8 +287,8 @@ def test_the_ray_job_script_runs_a_search_on_the_local_slurm(local_slurm, tmp_pa
     assert main([
         "slurm", "ray", "--system", "local", "--script", str(script), "--time", "00:10:00",
         "--env", environment, "--log", str(tmp_path / "ray-%j.out"), "--port", str(_free_port()),
-        "--", "python", "-m", "experiments.ray_search", "--curves", "mnist1d", "--trials", "12",
-        "--predictor", "ridge", "--min-curves", "6", "--output", str(out),
+        "--", "python", "-m", "experiments.ray_search", "--curves", "mnist1d", "--trials", "8",
+        "--predictor", "ridge", "--min-curves", "4", "--output", str(out),
     ]) == 0  # fmt: skip
     started = time.time()
     job = subprocess.run(["sbatch", "--wait", "--chdir", str(ROOT), str(script)],
@@ -292,7 +296,7 @@ def test_the_ray_job_script_runs_a_search_on_the_local_slurm(local_slurm, tmp_pa
     logs = "".join(p.read_text() for p in tmp_path.glob("ray-*.out"))
     assert job.returncode == 0, logs[-4000:]
     summary = json.loads(out.read_text())
-    assert summary["nodes"] == 2 and summary["trials"] == 12 and summary["errors"] == 0
+    assert summary["nodes"] == 2 and summary["trials"] == 8 and summary["errors"] == 0
     print(f"Ray search on Slurm: {time.time() - started:.0f} s")
     shutil.rmtree(tmp_path / "ray_results", ignore_errors=True)
 
