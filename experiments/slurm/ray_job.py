@@ -106,19 +106,19 @@ def _gpus(gpus: int) -> str:
 
 
 def _wait_for(count: str) -> str:
-    """Shell lines that wait (up to 5 minutes) until ``count`` Ray nodes are alive."""
+    """Shell lines that wait (5 minutes at most, probing every 2 s) for ``count`` Ray nodes."""
     probe = (
         'python -c \'import ray; ray.init(address="auto", log_to_driver=False); '
         'print(sum(n["Alive"] for n in ray.nodes()))\' 2>/dev/null || echo 0'
     )
-    return f"""for attempt in $(seq 1 60); do
+    return f"""for attempt in $(seq 1 150); do
   alive=$({probe})
   [ "$alive" -ge {count} ] && break
-  if [ "$attempt" -eq 60 ]; then
+  if [ "$attempt" -eq 150 ]; then
     echo "Ray: only $alive of {count} nodes alive after 5 minutes" >&2
     exit 1
   fi
-  sleep 5
+  sleep 2
 done"""
 
 
