@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.utils._param_validation import validate_params
 
-from early_stopping.hyperband import Sample
+from early_stopping.hyperband import MIN_SWIFT_EPOCHS, Sample, swift_decision, swift_ready
 from early_stopping.ledger import Ledger, NoMoreConfigurations, SearchResult, Train
 from early_stopping.predictor import CurvePredictor
-from early_stopping.rule import EPOCHS, ETA, PERCENTILE, Decision, below_percentile
+from early_stopping.rule import EPOCHS, ETA, PERCENTILE, Decision
 
 __all__ = ["asha", "asha_rungs"]
-
-_MIN_SWIFT_EPOCHS = 4
 
 
 def asha_rungs(max_epochs: int, eta: int = 3, min_epochs: int = 1) -> list[int]:
@@ -143,7 +141,7 @@ class _Asha:
     def _job(self, now: float, config: Hashable, rung: int, predictor) -> _Job:
         epochs = self.rungs[rung]
         have = self.ledger.curves.get(config, np.empty(0)).size
-        partial = predictor is not None and epochs >= _MIN_SWIFT_EPOCHS and rung > 0
+        partial = predictor is not None and epochs >= MIN_SWIFT_EPOCHS and rung > 0
         target = max(have, epochs // 2) if partial else epochs
         self._order += 1
         return _Job(now + target - have, self._order, config, rung, target, partial)
@@ -162,15 +160,9 @@ class _Asha:
 
     def _stop(self, job: _Job, predictor: CurvePredictor, percentile: float) -> bool:
         epochs = self.rungs[job.rung]
-        predictor.add(list(self.ledger.curves.values()), keys=list(self.ledger.curves))
-        finished = self.ledger.reached(epochs)
-        if finished.size < predictor.min_curves or not predictor.ready(epochs):
+        if not swift_ready(self.ledger, predictor, epochs):
             return False
         prefix = self.ledger.run(job.config, job.epochs)[None, :]
-        predicted = predictor.predict(prefix, epochs)
-        stopped, threshold = below_percentile(predicted, finished, percentile)
-        reference = None
-        if predictor.model == "qsvr" and predictor.pair_with_svr:
-            reference = predictor.reference_predict(prefix, epochs)
-        self.decisions.append(Decision(job.epochs, epochs, predicted, threshold, reference))
-        return bool(stopped[0])
+        decision = swift_decision(self.ledger, predictor, prefix, epochs, percentile)
+        self.decisions.append(decision)
+        return bool(decision.stopped[0])

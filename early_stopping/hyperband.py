@@ -32,8 +32,9 @@ __all__ = ["brackets", "hyperband", "successive_halving"]
 #: Draws a new configuration: (the search's random generator) -> a hashable configuration.
 Sample = Callable[[np.random.Generator], Hashable]
 
-#: A rung's middle must leave a prefix of at least 2 epochs for the features.
-_MIN_SWIFT_EPOCHS = 4
+#: A rung's middle must leave a prefix of at least 2 epochs for the features
+#: (shared with Swift-ASHA).
+MIN_SWIFT_EPOCHS = 4
 
 
 @validate_params(
@@ -166,7 +167,7 @@ def _fill_rung(
     decisions: list,
 ) -> list[Hashable]:
     """Train a rung; return the configurations that reached its end (the others were stopped)."""
-    if predictor is None or epochs < _MIN_SWIFT_EPOCHS:
+    if predictor is None or epochs < MIN_SWIFT_EPOCHS:
         for config in configs:
             ledger.run(config, epochs)
         return list(configs)
@@ -175,44 +176,42 @@ def _fill_rung(
         ledger.run(config, middle)
     waiting = [configs[j] for j in rng.permutation(len(configs))]
     reached = []
-    while waiting and not _ready(ledger, predictor, epochs):  # teach the predictor
+    while waiting and not swift_ready(ledger, predictor, epochs):  # teach the predictor
         config = waiting.pop(0)
-        _finish(ledger, predictor, config, epochs)
+        ledger.run(config, epochs)
         reached.append(config)
     if not waiting:
         return reached
     prefixes = np.array([ledger.run(c, middle) for c in waiting])
-    decision = _decide(ledger, predictor, prefixes, middle, epochs, percentile)
+    decision = swift_decision(ledger, predictor, prefixes, epochs, percentile)
     decisions.append(decision)
     for config, stop in zip(waiting, decision.stopped, strict=True):
         if not stop:
-            _finish(ledger, predictor, config, epochs)
+            ledger.run(config, epochs)
             reached.append(config)
     return reached
 
 
-def _ready(ledger: Ledger, predictor: CurvePredictor, epochs: int) -> bool:
+def swift_ready(ledger: Ledger, predictor: CurvePredictor, epochs: int) -> bool:
     """Whether enough runs reached ``epochs``; the predictor sees every curve the ledger holds."""
     predictor.add(list(ledger.curves.values()), keys=list(ledger.curves))
     return ledger.reached(epochs).size >= predictor.min_curves and predictor.ready(epochs)
 
 
-def _finish(ledger: Ledger, predictor: CurvePredictor, config: Hashable, epochs: int) -> None:
-    ledger.run(config, epochs)
-
-
-def _decide(
+def swift_decision(
     ledger: Ledger,
     predictor: CurvePredictor,
     prefixes: NDArray[np.float64],
-    middle: int,
     epochs: int,
     percentile: float,
 ) -> Decision:
-    predictor.add(list(ledger.curves.values()), keys=list(ledger.curves))
+    """Swift's rule on partial runs: predicted at ``epochs`` against the runs that reached it.
+
+    Call after :func:`swift_ready` said yes (it gave the predictor the ledger's curves).
+    """
     predicted = predictor.predict(prefixes, epochs)
     _, threshold = below_percentile(predicted, ledger.reached(epochs), percentile)
     reference = None
     if predictor.model == "qsvr" and predictor.pair_with_svr:
         reference = predictor.reference_predict(prefixes, epochs)
-    return Decision(middle, epochs, predicted, threshold, reference)
+    return Decision(prefixes.shape[1], epochs, predicted, threshold, reference)

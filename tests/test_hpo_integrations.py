@@ -126,7 +126,9 @@ def test_a_missing_extra_is_named(monkeypatch):
     import early_stopping
 
     for module, extra in (("optuna", "optuna_pruner"), ("ray", "ray_scheduler")):
-        monkeypatch.setitem(sys.modules, module, None)
+        # the package and every submodule already imported (ray.tune.schedulers, ...)
+        for name in [m for m in sys.modules if m == module or m.startswith(f"{module}.")]:
+            monkeypatch.setitem(sys.modules, name, None)
         monkeypatch.delitem(sys.modules, f"early_stopping.{extra}", raising=False)
         with pytest.raises(ImportError, match=r"pip install 'hqml\[hpo\]'"):
             importlib.import_module(f"early_stopping.{extra}")
